@@ -1,0 +1,119 @@
+"""The `litellm-tray` command: parses options, loads settings, hands off to one module per command.
+
+Exit codes: 0 ran (even when the proxy is down), 2 usage or config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from tray import __version__
+from tray.config import ConfigError, Settings, load_settings
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # On subcommands the default is SUPPRESS so an option given before the subcommand survives.
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--config", type=Path, default=default, metavar="PATH",
+                        help="the app's TOML config file")
+    parser.add_argument("--log", type=Path, default=default, metavar="PATH",
+                        help="LiteLLM's log file (default ~/.backlog-toolkit/services/logs/litellm.log)")
+    parser.add_argument("--proxy", default=default, metavar="URL",
+                        help="the LiteLLM proxy's base URL (default http://localhost:8000)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="litellm-tray",
+        description="A tray monitor for a LiteLLM proxy: requests, failures, spend, recent prompts.",
+        epilog="The master key is read from LITELLM_MASTER_KEY or LiteLLM's env file, never from a flag.",
+    )
+    parser.add_argument("--version", action="version", version=f"litellm-tray {__version__}")
+    _global_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    prompts = commands.add_parser("prompts", help="print the last N requests from a log or the store")
+    _global_options(prompts, top=False)
+    prompts.add_argument("--limit", "-n", type=int, default=20, metavar="N",
+                         help="how many requests, newest last (0: all; default 20)")
+    prompts.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    status = commands.add_parser("status", help="poll the proxy and the log once and print a summary")
+    _global_options(status, top=False)
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
+    viewer = commands.add_parser("viewer", help="open the prompt viewer window")
+    _global_options(viewer, top=False)
+    viewer.add_argument("--request", metavar="ID", help="open on this request")
+
+    notify_test = commands.add_parser("notify-test", help="send one test notification")
+    _global_options(notify_test, top=False)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(getattr(args, "config", None))
+    return settings.with_overrides(
+        log_path=args.log.expanduser() if getattr(args, "log", None) else None,
+        proxy_url=getattr(args, "proxy", None),
+    )
+
+
+def _run_prompts(args: argparse.Namespace, settings: Settings) -> int:
+    from tray.commands.prompts import run_prompts
+
+    log_given = getattr(args, "log", None) is not None
+    return run_prompts(settings, limit=args.limit, as_json=args.json, from_log=log_given)
+
+
+def _run_status(args: argparse.Namespace, settings: Settings) -> int:
+    from tray.commands.status import run_status
+
+    return run_status(settings, as_json=args.json, log_given=getattr(args, "log", None) is not None)
+
+
+def _run_viewer(args: argparse.Namespace, settings: Settings) -> int:
+    from tray.commands.viewer import run_viewer
+
+    return run_viewer(settings, log_given=getattr(args, "log", None) is not None,
+                      request_id=args.request)
+
+
+def _run_notify_test(args: argparse.Namespace, settings: Settings) -> int:
+    from tray.commands.notify_test import run_notify_test
+
+    return run_notify_test(settings)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "prompts": _run_prompts,
+    "status": _run_status,
+    "viewer": _run_viewer,
+    "notify-test": _run_notify_test,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        print(f"litellm-tray: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args, settings)
+    except BrokenPipeError:  # `litellm-tray prompts | head` is fine
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130

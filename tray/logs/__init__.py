@@ -1,0 +1,1 @@
+"""Log ingestion: follow a file across rotation, recognise formats, assemble requests."""

@@ -1,0 +1,284 @@
+"""Correlate log events into RequestRecords, even with requests interleaved under concurrency.
+
+LiteLLM writes a request's body without an id, names the `litellm_call_id` on some later lines
+only, and writes access lines (the HTTP status) with no id at all. The assembler ties them
+together: a body is bound to the call id of the first later line that repeats its messages;
+an outcome (done or an exception) queues the request for the next access line of a matching
+kind; costs and responses go to the oldest request of the same deployment still lacking one.
+A record is emitted as soon as its outcome is known and again whenever a later line adds to it
+(the store upserts by id, so re-emitting never duplicates).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from tray.logs.events import (
+    Access, Bind, Cost, Done, Event, Failure, Located, Response, Start, Tokens,
+)
+from tray.model import RequestRecord
+from tray.redact import redact, redact_any
+
+#: Finished requests kept for late lines (status code, cost), by count.
+RECENT_KEEP = 256
+#: Unfinished requests older than this many newer requests are given up on (lines lost).
+PENDING_LIMIT = 2000
+
+
+@dataclass
+class _Request:
+    start_offset: int
+    time: str | None
+    file_key: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
+    call_id: str | None = None
+    deployment: str | None = None
+    hint: str | None = None
+    finished: bool = False
+    failure: Failure | None = None
+    status_code: int | None = None
+    response: Response | None = None
+    cost: float | None = None
+    end_time: str | None = None
+    latency_ms: float | None = None
+    access_only: bool = False
+
+
+class Assembler:
+    """Feed it located events in file order; it returns records each time one changes."""
+
+    def __init__(self, file_key: str, source: str = "debug", secrets: Iterable[str] = ()) -> None:
+        self.file_key = file_key
+        self.source = source
+        self.secrets = tuple(s for s in secrets if s)
+        self.prompts_seen = False
+        self._pending: list[_Request] = []          # started, outcome unknown
+        self._by_call: dict[str, _Request] = {}
+        self._awaiting_code: deque[_Request] = deque()  # finished, no access line yet
+        self._recent: deque[_Request] = deque(maxlen=RECENT_KEEP)
+        self._cost_model: str | None = None
+
+    # -- feeding -----------------------------------------------------------------------------
+    def feed(self, item: Located) -> list[RequestRecord]:
+        event = item.event
+        changed: list[_Request] = []
+        if isinstance(event, Start):
+            self.prompts_seen = True
+            self._pending.append(_Request(item.offset, item.time, self.file_key, event.body))
+            if len(self._pending) > PENDING_LIMIT:
+                self._give_up(self._pending.pop(0))
+        elif isinstance(event, Bind):
+            self._bind(event)
+        elif isinstance(event, Done):
+            request = self._by_call.get(event.call_id)
+            if request is not None and not request.finished:
+                changed.append(self._finish(request, item.time))
+        elif isinstance(event, Failure):
+            changed.extend(self._failure(event, item))
+        elif isinstance(event, Access):
+            changed.append(self._access(event, item))
+        elif isinstance(event, Cost):
+            changed.extend(self._cost(event))
+        elif isinstance(event, Response):
+            changed.extend(self._response(event, item))
+        elif isinstance(event, Tokens):
+            request = self._by_call.get(event.call_id)
+            if request is not None:
+                request.response = request.response or Response(text=None)
+                request.response.prompt_tokens = event.prompt_tokens
+                request.response.completion_tokens = event.completion_tokens
+                request.response.total_tokens = event.total_tokens
+                changed.append(request)
+        return [self._record(r) for r in changed if r.finished]
+
+    def feed_all(self, items: Iterable[Located]) -> list[RequestRecord]:
+        out: list[RequestRecord] = []
+        for item in items:
+            out.extend(self.feed(item))
+        return out
+
+    def flush(self) -> list[RequestRecord]:
+        """At the end of a finished file: requests that never got an outcome."""
+        out = []
+        for request in list(self._pending):
+            self._give_up(request)
+            out.append(self._record(request))
+        return out
+
+    def safe_offset(self, default: int) -> int:
+        """Where a restart must re-read from so that no request in progress is lost."""
+        offsets = [r.start_offset for r in (*self._pending, *self._awaiting_code)
+                   if r.file_key == self.file_key]
+        return min(offsets, default=default)
+
+    # -- correlation ---------------------------------------------------------------------------
+    def _bind(self, event: Bind) -> None:
+        if event.call_id in self._by_call:
+            return
+        unbound = [r for r in self._pending if r.call_id is None]
+        if not unbound:
+            return
+        chosen = next((r for r in unbound if self._hint(r) and self._hint(r) in event.text), None)
+        if chosen is None:
+            chosen = next((r for r in unbound if not self._hint(r)), unbound[0])
+        chosen.call_id = event.call_id
+        chosen.deployment = event.deployment
+        self._by_call[event.call_id] = chosen
+
+    @staticmethod
+    def _hint(request: _Request) -> str:
+        """A piece of the request's last message as Python's repr writes it in later lines."""
+        if request.hint is None:
+            messages = request.body.get("messages") or []
+            content = ""
+            for message in reversed(messages if isinstance(messages, list) else []):
+                if isinstance(message, dict) and isinstance(message.get("content"), str):
+                    content = message["content"]
+                    break
+            request.hint = repr(content)[1:81] if content else ""
+        return request.hint
+
+    def _finish(self, request: _Request, time: str | None) -> _Request:
+        request.finished = True
+        request.end_time = time
+        request.latency_ms = _latency_ms(request.time, time)
+        if request in self._pending:
+            self._pending.remove(request)
+        self._awaiting_code.append(request)
+        self._recent.append(request)
+        return request
+
+    def _failure(self, event: Failure, item: Located) -> list[_Request]:
+        request = self._by_call.get(event.call_id) if event.call_id else None
+        if request is None and event.call_id is None:
+            # No id (e.g. an invalid model is refused before LiteLLM assigns one): the oldest
+            # request that was never bound to a call is the one LiteLLM refused.
+            request = next((r for r in self._pending if r.call_id is None), None)
+        if request is None or (request.finished and request.failure is not None):
+            return []
+        request.failure = event
+        if event.status_code and request.status_code is None:
+            request.status_code = event.status_code
+        if request.finished:
+            return [request]
+        return [self._finish(request, item.time)]
+
+    def _access(self, event: Access, item: Located) -> _Request:
+        failed = event.status_code >= 400
+        request = next(
+            (r for r in self._awaiting_code if (r.failure is not None) == failed), None
+        )
+        if request is None:
+            candidates = [r for r in self._pending if r.failure is None]
+            if not failed:
+                # success with no earlier "done" line: the oldest bound request, else any
+                request = next((r for r in candidates if r.call_id), candidates[0] if candidates else None)
+            elif event.status_code not in (401, 403, 404, 405, 429) and candidates:
+                request = next((r for r in candidates if r.call_id is None), None)
+            if request is not None:
+                self._finish(request, item.time)
+        if request is None:  # nothing in the log but the access line (auth failures, plain logs)
+            request = _Request(item.offset, item.time, self.file_key, access_only=True)
+            self._finish(request, item.time)
+        request.status_code = event.status_code
+        if failed and request.failure is None:
+            request.failure = Failure(None, f"HTTP {event.status_code}", event.status_code)
+        if request in self._awaiting_code:
+            self._awaiting_code.remove(request)
+        return request
+
+    def _cost(self, event: Cost) -> list[_Request]:
+        if event.value < 0:          # "selected model name for cost calculation: X"
+            self._cost_model = event.deployment
+            return []
+        model = event.deployment or self._cost_model
+        self._cost_model = None
+        pool = [*self._recent, *self._pending]
+        request = next((r for r in pool if r.cost is None and r.failure is None
+                        and not r.access_only and _same_model(r.deployment, model)), None)
+        if request is None:
+            return []
+        request.cost = event.value
+        return [request]
+
+    def _response(self, event: Response, item: Located) -> list[_Request]:
+        pool = [*self._pending, *self._recent]
+        request = next((r for r in pool if r.response is None and (r.finished or r.call_id or event.finishes) and r.failure is None
+                        and not r.access_only and _same_model(r.deployment, event.model)), None)
+        if request is None:
+            return []
+        request.response = event
+        if event.finishes and not request.finished:
+            self._finish(request, item.time)
+        return [request]
+
+    def _give_up(self, request: _Request) -> None:
+        if request in self._pending:
+            self._pending.remove(request)
+        request.finished = True
+        request.failure = request.failure or Failure(
+            None, "no outcome in the log (still running, or the proxy stopped)"
+        )
+
+    # -- output ------------------------------------------------------------------------------
+    def _record(self, request: _Request) -> RequestRecord:
+        body = request.body
+        metadata = body.get("metadata") or body.get("litellm_metadata") or {}
+        tags = metadata.get("tags") if isinstance(metadata, dict) else None
+        tags = tags if isinstance(tags, list) else body.get("tags") if isinstance(body.get("tags"), list) else []
+        messages = body.get("messages")
+        messages = messages if isinstance(messages, list) else []
+        response = request.response
+        request_id = request.call_id or f"{request.file_key}-{request.start_offset:x}"
+        return RequestRecord(
+            id=request_id,
+            time=request.time,
+            model=body.get("model") if isinstance(body.get("model"), str) else None,
+            messages=redact_any([_message(m) for m in messages], self.secrets),
+            response=redact(response.text, self.secrets) if response else None,
+            status="error" if request.failure is not None else "ok",
+            status_code=request.status_code,
+            error=redact(request.failure.message, self.secrets) if request.failure else None,
+            prompt_tokens=response.prompt_tokens if response else None,
+            completion_tokens=response.completion_tokens if response else None,
+            total_tokens=response.total_tokens if response else None,
+            cost=request.cost,
+            latency_ms=request.latency_ms,
+            stream=bool(body.get("stream")),
+            tags=[str(t) for t in tags],
+            source=self.source,
+        )
+
+
+def _message(message: Any) -> dict[str, Any]:
+    if not isinstance(message, dict):
+        return {"role": "user", "content": str(message)}
+    content = message.get("content")
+    if isinstance(content, list):  # multi-part content: keep the text parts readable
+        texts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        content = "\n".join(texts) if texts else content
+    result = dict(message)
+    result["role"] = str(message.get("role", "user"))
+    result["content"] = content if isinstance(content, str) else ("" if content is None else content)
+    return result
+
+
+def _same_model(deployment: str | None, model: str | None) -> bool:
+    if not model or not deployment:
+        return True
+    return deployment == model or deployment.endswith("/" + model) or model.endswith("/" + deployment)
+
+
+def _latency_ms(start: str | None, end: str | None) -> float | None:
+    """Milliseconds between two ISO times, only when both have sub-second precision."""
+    from datetime import datetime
+
+    if not start or not end or "." not in start or "." not in end:
+        return None
+    try:
+        delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+    except ValueError:
+        return None
+    return round(delta.total_seconds() * 1000, 1)

@@ -1,0 +1,242 @@
+"""What one LiteLLM log message says about a request, as small typed events.
+
+Pure functions from a message's text to events. The text (`--detailed_debug`) and JSON
+(`JSON_LOGS=True`) formats carry the same messages, so both formats share this module;
+only how a message is cut out of the file differs (see `tray.logs.formats`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# -- events -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Start:
+    """A request body as the client sent it ("Request received by LiteLLM:" or the guide's Body)."""
+
+    body: dict[str, Any]
+
+
+@dataclass
+class Bind:
+    """A line that names the request's litellm_call_id next to (part of) its messages."""
+
+    call_id: str
+    text: str                      # the line, to match the request by its content
+    deployment: str | None = None  # the model LiteLLM calls (e.g. openai/gpt-4o-mini)
+
+
+@dataclass
+class Done:
+    """LiteLLM finished answering the request with this call id."""
+
+    call_id: str
+
+
+@dataclass
+class Failure:
+    """An exception LiteLLM reports for a request (call id when the line names it)."""
+
+    call_id: str | None
+    message: str
+    status_code: int | None = None
+
+
+@dataclass
+class Access:
+    """A uvicorn access line: the HTTP status the client got (no request id in it)."""
+
+    method: str
+    path: str
+    status_code: int
+
+
+@dataclass
+class Cost:
+    """A response cost LiteLLM computed; `deployment` when the log said which model it priced."""
+
+    value: float
+    deployment: str | None = None
+
+
+@dataclass
+class Response:
+    """A model response with its text and usage (older releases and the guide format)."""
+
+    text: str | None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+    model: str | None = None
+    call_id: str | None = None
+    finishes: bool = False         # the guide format: a response is the request's outcome
+
+
+@dataclass
+class Tokens:
+    """Usage reported for a request with this call id."""
+
+    call_id: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+
+
+Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens
+
+# -- recognisers --------------------------------------------------------------------------------
+
+REQUEST_RECEIVED = "Request received by LiteLLM:"
+_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
+_CALL_ID_KW = re.compile(r"litellm_call_id['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
+_DEPLOYMENT = re.compile(r"\bmodel='(?P<model>[^']+)'")
+_DONE = re.compile(r"litellm_call_id=(?P<id>[0-9a-fA-F-]{8,}): (?:response model mismatch|streaming chunk model mismatch)")
+_FAILURE = re.compile(r"Exception occured - litellm_call_id=(?P<id>[0-9a-fA-F-]+|None) - (?P<msg>.*)", re.S)
+_COST = re.compile(r"^response_cost: (?P<value>[-+0-9.eE]+|None)\s*$")
+_STREAM_COST = re.compile(r"^Model=(?P<model>\S+); cost=(?P<value>[-+0-9.eE]+)")
+_COST_MODEL = re.compile(r"^selected model name for cost calculation: (?P<model>\S+)")
+_MODEL_RESPONSE = "Async Response: ModelResponse("
+_CONTENT = re.compile(r"message=Message\(content=(?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
+_USAGE = re.compile(
+    r"usage=Usage\((?=[^)]*completion_tokens=(?P<c>\d+))(?=[^)]*prompt_tokens=(?P<p>\d+))(?=[^)]*total_tokens=(?P<t>\d+))"
+)
+_RESPONSE_MODEL = re.compile(r"\bmodel='(?P<model>[^']+)'")
+_STATUS_IN_ERROR = re.compile(r"(?:status_code|Status Code|Error code)[=:\s]+(?P<code>[1-5]\d\d)\b")
+
+#: Substrings that make a line worth a closer look: the scanner skips every other line.
+MARKERS: tuple[bytes, ...] = (
+    b"Request received by LiteLLM",
+    b"litellm_call_id",
+    b" HTTP/1.",
+    b"response_cost: ",
+    b"; cost=",
+    b"selected model name for cost",
+    b"Async Response: ModelResponse",
+    b"Exception occured",
+)
+
+LLM_PATH_WORDS = ("completions", "/embeddings", "/messages", "/responses", "/images",
+                  "/audio", "/rerank", "/moderations", "/engines/")
+
+
+def is_llm_path(path: str) -> bool:
+    """True for the endpoints that are requests to a model (not /health, /metrics, /spend)."""
+    return any(word in path for word in LLM_PATH_WORDS)
+
+
+def parse_body(text: str) -> dict[str, Any] | None:
+    """The JSON request body after "Request received by LiteLLM:", or None if it is not JSON."""
+    text = text.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def events_from_message(message: str) -> list[Event]:
+    """Every event one log message (without its time/level header) carries."""
+    events: list[Event] = []
+    if message.startswith(REQUEST_RECEIVED):
+        body = parse_body(message[len(REQUEST_RECEIVED):])
+        if body is not None:
+            events.append(Start(body))
+        return events
+    if " HTTP/" in message:
+        access = _ACCESS.search(message)
+        if access and is_llm_path(access["path"]):
+            events.append(Access(access["method"], access["path"], int(access["code"])))
+            return events
+    if "Exception occured" in message:
+        failure = _FAILURE.search(message)
+        if failure:
+            call_id = None if failure["id"] == "None" else failure["id"]
+            text = failure["msg"].strip().splitlines()[0] if failure["msg"].strip() else "error"
+            code = _STATUS_IN_ERROR.search(failure["msg"])
+            events.append(Failure(call_id, text, int(code["code"]) if code else None))
+            return events
+    if "litellm_call_id" in message:
+        done = _DONE.search(message)
+        if done:
+            events.append(Done(done["id"]))
+            return events
+        call = _CALL_ID_KW.search(message)
+        if call and "messages" in message:
+            deployment = _DEPLOYMENT.search(message)
+            events.append(Bind(call["id"], message, deployment["model"] if deployment else None))
+            return events
+    if message.startswith("response_cost: "):
+        cost = _COST.match(message)
+        if cost and cost["value"] != "None":
+            events.append(Cost(float(cost["value"])))
+        return events
+    if message.startswith("Model=") and "; cost=" in message:
+        cost = _STREAM_COST.match(message)
+        if cost:
+            events.append(Cost(float(cost["value"]), cost["model"]))
+        return events
+    if message.startswith("selected model name for cost"):
+        model = _COST_MODEL.match(message)
+        if model:
+            events.append(Cost(-1.0, model["model"]))  # a marker: the next cost is for this model
+        return events
+    if _MODEL_RESPONSE in message:
+        events.append(_model_response(message))
+    return events
+
+
+def _model_response(message: str) -> Response:
+    content = _CONTENT.search(message)
+    text = _unquote(content["text"], content["q"]) if content else None
+    usage = _USAGE.search(message)
+    model = _RESPONSE_MODEL.search(message)
+    return Response(
+        text=text,
+        prompt_tokens=int(usage["p"]) if usage else None,
+        completion_tokens=int(usage["c"]) if usage else None,
+        total_tokens=int(usage["t"]) if usage else None,
+        model=model["model"] if model else None,
+    )
+
+
+def _unquote(body: str, quote: str) -> str:
+    try:
+        value = ast.literal_eval(quote + body + quote)
+    except (ValueError, SyntaxError):
+        return body
+    return value if isinstance(value, str) else body
+
+
+def response_from_json(data: dict[str, Any]) -> Response:
+    """The guide format's `Response: {...}` (an OpenAI chat completion object)."""
+    text = None
+    choices = data.get("choices") or []
+    if choices and isinstance(choices[0], dict):
+        message = choices[0].get("message") or {}
+        text = message.get("content") if isinstance(message, dict) else None
+    usage = data.get("usage") or {}
+    return Response(
+        text=text,
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+        total_tokens=usage.get("total_tokens"),
+        model=data.get("model"),
+    )
+
+
+@dataclass
+class Located:
+    """An event with where it came from: byte offset of its line and the line's time."""
+
+    event: Event
+    offset: int
+    time: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

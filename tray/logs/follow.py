@@ -1,0 +1,359 @@
+"""Follow a log file by path, across every way logs get rotated, as `tail -F` and better.
+
+The follower hands out `Chunk`s: runs of complete lines with the file offset they start at.
+A partial last line waits for its newline; a line over the cap is skipped and counted without
+ever being held whole. A file is identified by (device, inode) plus a fingerprint of its head,
+so truncation, copytruncate, delete+recreate and a same-size replacement are all noticed.
+File-system events (watchdog) only wake the follower early; it always re-stats and reads to EOF,
+and polls as a fallback because every OS drops or coalesces events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+log = logging.getLogger(__name__)
+
+FINGERPRINT_BYTES = 256
+DEFAULT_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """Who a file is: (device, inode) and a hash of its first line (at most 256 bytes)."""
+
+    device: int
+    inode: int
+    fingerprint: str
+
+    @property
+    def key(self) -> str:
+        """A short stable name for the file, used to build ids of requests that have none."""
+        return f"{self.device:x}.{self.inode:x}.{self.fingerprint[:8]}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Complete lines read from one file; `offset` is where `data` starts in that file."""
+
+    data: bytes
+    offset: int
+    identity: FileIdentity
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.data)
+
+
+def head_fingerprint(fd: int) -> str | None:
+    """Hash of the file's first line (capped); None while the file has no complete first line."""
+    head = os.pread(fd, FINGERPRINT_BYTES, 0)
+    newline = head.find(b"\n")
+    if newline >= 0:
+        head = head[: newline + 1]
+    elif len(head) < FINGERPRINT_BYTES:
+        return None
+    return hashlib.blake2b(head, digest_size=12).hexdigest()
+
+
+def identity_of(fd: int) -> FileIdentity | None:
+    info = os.fstat(fd)
+    fingerprint = head_fingerprint(fd)
+    if fingerprint is None:
+        return None
+    return FileIdentity(info.st_dev, info.st_ino, fingerprint)
+
+
+class Follower:
+    """Reads one path to EOF on every `poll()`, following it across rotation.
+
+    `start_offset`/`start_identity` resume from a checkpoint; `from_end` starts at the current
+    end of the file (the first time only) instead of its beginning.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        start_identity: FileIdentity | None = None,
+        start_offset: int = 0,
+        from_end: bool = False,
+        max_line_bytes: int = 16 * 1024 * 1024,
+        chunk_bytes: int = DEFAULT_CHUNK,
+    ) -> None:
+        self.path = Path(path)
+        self.max_line_bytes = max_line_bytes
+        self.chunk_bytes = max(1, min(chunk_bytes, max_line_bytes))
+        self.skipped_long_lines = 0
+        self.rotations = 0
+        self.error: str | None = None       # what is wrong right now, in words, or None
+        self._fd: int | None = None
+        self._identity: FileIdentity | None = None
+        self._stat_key: tuple[int, int] | None = None
+        self._read_pos = 0                  # next byte to read from the file
+        self._line_start = 0                # file offset of the first byte in _partial
+        self._partial = b""
+        self._skipping = False              # inside a line longer than the cap
+        self._resume = (start_identity, start_offset)
+        self._from_end = from_end
+
+    # -- public ------------------------------------------------------------------------------
+    @property
+    def identity(self) -> FileIdentity | None:
+        return self._identity
+
+    @property
+    def offset(self) -> int:
+        """File offset up to which every complete line has been handed out."""
+        return self._line_start
+
+    def poll(self) -> list[Chunk]:
+        """Check the path once and return every complete line that is new since the last call."""
+        return list(self.chunks())
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Like `poll`, one chunk at a time, so a large file is never held whole."""
+        try:
+            yield from self._poll()
+            if self.error and self._fd is not None:
+                self.error = None
+        except OSError as exc:
+            self.error = f"cannot read {self.path}: {exc.strerror or exc}"
+            log.warning("%s", self.error)
+            self._close()
+
+    def close(self) -> None:
+        self._close()
+
+    # -- the state machine -------------------------------------------------------------------
+    def _poll(self) -> Iterator[Chunk]:
+        if self._fd is None and not self._open():
+            return
+        assert self._fd is not None
+        try:
+            path_stat = os.stat(self.path)
+        except FileNotFoundError:
+            path_stat = None
+        replaced = path_stat is not None and (path_stat.st_dev, path_stat.st_ino) != self._stat_key
+        if path_stat is None or replaced:
+            # Renamed or deleted: whatever the writer put in the old file still counts.
+            yield from self._read_to_eof()
+            if path_stat is None:
+                self.error = f"{self.path} is gone (rotated or deleted); waiting for it to come back"
+                self._close()
+                return
+            self.rotations += 1
+            log.info("log rotated (new file at %s)", self.path)
+            self._close()
+            self._resume = (None, 0)
+            if not self._open():
+                return
+        elif self._was_rewritten():
+            self.rotations += 1
+            log.info("log truncated or replaced in place: reading %s from the start", self.path)
+            self._reset_position(0)
+        yield from self._read_to_eof()
+
+    def _open(self) -> bool:
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            self.error = f"{self.path} does not exist yet; waiting for it"
+            return False
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            self.error = f"{self.path} is not a regular file"
+            return False
+        self._fd = fd
+        self._stat_key = (info.st_dev, info.st_ino)
+        self._identity = identity_of(fd)
+        resume_identity, resume_offset = self._resume
+        self._resume = (None, 0)
+        start = 0
+        if self._from_end:
+            start = info.st_size
+            self._from_end = False
+            # start at a line boundary: back up to just after the last newline
+            start = self._last_line_boundary(fd, start)
+        elif resume_identity is not None and self._identity == resume_identity \
+                and resume_offset <= info.st_size:
+            start = resume_offset
+        self._reset_position(start)
+        self.error = None
+        return True
+
+    @staticmethod
+    def _last_line_boundary(fd: int, size: int) -> int:
+        pos = size
+        while pos > 0:
+            step = min(65536, pos)
+            block = os.pread(fd, step, pos - step)
+            newline = block.rfind(b"\n")
+            if newline >= 0:
+                return pos - step + newline + 1
+            pos -= step
+        return 0
+
+    def _was_rewritten(self) -> bool:
+        """Truncated, copytruncated, or overwritten in place with the same inode."""
+        assert self._fd is not None
+        size = os.fstat(self._fd).st_size
+        if size < self._read_pos:
+            return True
+        current = identity_of(self._fd)
+        if self._identity is None:
+            self._identity = current
+            return False
+        return current is not None and current != self._identity
+
+    def _reset_position(self, offset: int) -> None:
+        self._read_pos = offset
+        self._line_start = offset
+        self._partial = b""
+        self._skipping = False
+        if self._fd is not None and offset == 0:
+            self._identity = identity_of(self._fd)
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd = None
+        self._stat_key = None
+
+    # -- reading -----------------------------------------------------------------------------
+    def _read_to_eof(self) -> Iterator[Chunk]:
+        assert self._fd is not None
+        while True:
+            data = os.pread(self._fd, self.chunk_bytes, self._read_pos)
+            if not data:
+                return
+            self._read_pos += len(data)
+            chunk = self._accept(data)
+            if chunk is not None:
+                yield chunk
+
+    def _accept(self, data: bytes) -> Chunk | None:
+        """Add freshly read bytes; return the complete lines they finish, if any."""
+        start_of_data = self._read_pos - len(data)
+        pos = 0
+        if self._skipping:
+            newline = data.find(b"\n")
+            if newline < 0:
+                self._line_start = self._read_pos
+                return None
+            self._skipping = False
+            pos = newline + 1
+            self._line_start = start_of_data + pos
+        last_newline = data.rfind(b"\n", pos)
+        if last_newline < 0:
+            if len(self._partial) + len(data) - pos > self.max_line_bytes:
+                self._skip_partial()
+                self._line_start = self._read_pos
+            else:
+                self._partial += data[pos:]
+            return None
+        first_newline = data.find(b"\n", pos)
+        if len(self._partial) + first_newline - pos > self.max_line_bytes:
+            self._skip_partial()
+            pos = first_newline + 1
+            self._line_start = start_of_data + pos
+        body = self._partial + data[pos : last_newline + 1]
+        chunk_offset = self._line_start
+        self._partial = data[last_newline + 1 :]
+        self._line_start = start_of_data + last_newline + 1
+        if len(self._partial) > self.max_line_bytes:
+            self._skip_partial()
+            self._line_start = self._read_pos
+        if not body:
+            return None
+        if self._identity is None:
+            self._identity = identity_of(self._fd) if self._fd is not None else None
+        assert self._identity is not None
+        return Chunk(body, chunk_offset, self._identity)
+
+    def _skip_partial(self) -> None:
+        self.skipped_long_lines += 1
+        log.warning("skipped a line longer than %d bytes in %s", self.max_line_bytes, self.path)
+        self._partial = b""
+        self._skipping = True
+
+
+class Waker:
+    """Wakes a follower when the file system reports a change near its path.
+
+    watchdog's events are hints only; if the observer cannot start (no inotify, too many
+    watches), polling alone keeps the follower correct, just a little slower.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.event = threading.Event()
+        self._observer = None
+        self._path = Path(path)
+
+    def start(self) -> None:
+        try:
+            from watchdog.events import FileSystemEventHandler
+            from watchdog.observers import Observer
+        except ImportError:  # pragma: no cover - watchdog is a dependency
+            return
+        wake = self.event
+        name = self._path.name
+
+        class _Handler(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:  # type: ignore[no-untyped-def]
+                paths = (getattr(event, "src_path", ""), getattr(event, "dest_path", ""))
+                if any(str(p).endswith(name) for p in paths if p):
+                    wake.set()
+
+        folder = self._path.parent
+        if not folder.is_dir():
+            return
+        try:
+            observer = Observer()
+            observer.name = "log-watch"
+            observer.daemon = True
+            observer.schedule(_Handler(), str(folder), recursive=False)
+            observer.start()
+            self._observer = observer
+        except Exception as exc:  # noqa: BLE001 - any failure here just means "poll only"
+            log.info("file events unavailable (%s); polling %s", exc, self._path)
+
+    def wait(self, timeout: float) -> None:
+        self.event.wait(timeout)
+        self.event.clear()
+
+    def stop(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=2)
+            self._observer = None
+
+
+def follow(
+    follower: Follower,
+    handle: Callable[[list[Chunk]], None],
+    stop: threading.Event,
+    poll_seconds: float = 0.25,
+) -> None:
+    """Loop until `stop`: poll, hand chunks to `handle`, sleep until woken or the poll is due."""
+    waker = Waker(follower.path)
+    waker.start()
+    try:
+        while not stop.is_set():
+            chunks = follower.poll()
+            if chunks:
+                handle(chunks)
+            if stop.is_set():
+                break
+            waker.wait(poll_seconds)
+    finally:
+        waker.stop()
+        follower.close()

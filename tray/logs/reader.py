@@ -1,0 +1,98 @@
+"""Chunks in, request records out: the scanner and the assembler, plus the checkpoint rule."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+from tray.logs.assemble import Assembler
+from tray.logs.follow import Chunk, Follower
+from tray.logs.parse import LineScanner, TimeResolver
+from tray.model import RequestRecord
+
+PROMPTS_HIDDEN_HINT = (
+    "prompts are not in this log: start LiteLLM with --detailed_debug (or JSON_LOGS=True "
+    "with --detailed_debug) to see them"
+)
+
+
+class LogReader:
+    """Feeds chunks of one followed path through the scanner and the assembler."""
+
+    def __init__(self, secrets: Iterable[str] = (), times: TimeResolver | None = None) -> None:
+        self.scanner = LineScanner(times)
+        self.assembler = Assembler(file_key="", secrets=secrets)
+        self._end = 0
+
+    def feed(self, chunk: Chunk) -> list[RequestRecord]:
+        if chunk.identity.key != self.assembler.file_key:
+            self.assembler.file_key = chunk.identity.key
+        self._end = chunk.end
+        out: list[RequestRecord] = []
+        for item in self.scanner.scan(chunk.data, chunk.offset):
+            self.assembler.source = _source_of(item, self.scanner)
+            out.extend(self.assembler.feed(item))
+        return _latest_per_id(out)
+
+    def flush(self) -> list[RequestRecord]:
+        return self.assembler.flush()
+
+    def safe_offset(self) -> int:
+        """Offset a restart must resume from: before every request still being assembled."""
+        offset = self.assembler.safe_offset(self._end)
+        carry = self.scanner.carry_offset
+        return min(offset, carry) if carry is not None else offset
+
+    @property
+    def prompts_visible(self) -> bool:
+        return self.assembler.prompts_seen
+
+    @property
+    def formats(self) -> list[str]:
+        return self.scanner.stats.formats
+
+
+def _source_of(item: object, scanner: LineScanner) -> str:
+    """Name the format of the line an event came from (the most recent format seen)."""
+    stats = scanner.stats.lines
+    return max(stats, key=stats.get) if stats else "debug"
+
+
+def _latest_per_id(records: list[RequestRecord]) -> list[RequestRecord]:
+    """One record per id (the last version), in first-seen order."""
+    if len(records) < 2:
+        return records
+    latest: dict[str, RequestRecord] = {}
+    for record in records:
+        latest.pop(record.id, None)
+        latest[record.id] = record
+    return list(latest.values())
+
+
+def file_time_resolver(path: Path) -> TimeResolver:
+    """Dates for a finished file come from its mtime (its last line was written then)."""
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        return TimeResolver()
+    reference = datetime.fromtimestamp(mtime).astimezone()
+    return TimeResolver(lambda: reference)
+
+
+def read_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int = 16 * 1024 * 1024
+                    ) -> tuple[list[RequestRecord], LogReader, Follower]:
+    """Parse a whole file once: every request in it, in the order their outcome was logged."""
+    reader = LogReader(secrets, file_time_resolver(path))
+    follower = Follower(path, max_line_bytes=max_line_bytes, chunk_bytes=4 * 1024 * 1024)
+    records: dict[str, RequestRecord] = {}
+    try:
+        for chunk in follower.chunks():
+            for record in reader.feed(chunk):
+                records[record.id] = record
+        for record in reader.flush():
+            records[record.id] = record
+    finally:
+        follower.close()
+    return list(records.values()), reader, follower

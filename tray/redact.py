@@ -1,0 +1,73 @@
+"""Redaction of API keys and bearer tokens.
+
+Logs hold prompts, and prompts hold secrets people pasted. Every text taken from a log or a
+proxy passes through `redact` before it is stored, printed or shown in a notification.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+REDACTED = "[REDACTED]"
+
+# Key shapes worth recognising anywhere in a text. Each alternative is anchored on a prefix that
+# real providers use, so ordinary words are never touched.
+_TOKEN_SHAPES = (
+    r"\bsk-[A-Za-z0-9][A-Za-z0-9_\-]{7,}",        # OpenAI, Anthropic (sk-ant-), LiteLLM virtual keys
+    r"\bAKIA[0-9A-Z]{16}\b",                      # AWS access key id
+    r"\bAIza[0-9A-Za-z_\-]{30,}",                 # Google API key
+    r"\bgh[pousr]_[A-Za-z0-9]{20,}",              # GitHub tokens
+    r"\bxox[abprs]-[A-Za-z0-9\-]{10,}",           # Slack tokens
+    r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",  # JWTs
+)
+# Values that follow a word saying "this is a secret", whatever their shape.
+_LABELLED = (
+    r"(?P<label>\b[Bb]earer\s+)(?P<value>[^\s'\",}\]]{4,})",
+    r"(?P<label2>[\"']?(?:api[_-]?key|x-api-key|master[_-]?key|authorization|password|secret)"
+    r"[\"']?\s*[:=]\s*[\"']?)(?P<value2>(?!Bearer\s)(?!\[REDACTED\])[^\s'\",}\]]{4,})",
+)
+_PATTERN = re.compile("|".join((*_LABELLED, *_TOKEN_SHAPES)), re.IGNORECASE)
+
+
+def _replace(match: re.Match[str]) -> str:
+    for label in ("label", "label2"):
+        if match.group(label) is not None:
+            return match.group(label) + REDACTED
+    return REDACTED
+
+
+def redact(text: str | None, extra: Iterable[str] = ()) -> str | None:
+    """Return `text` with keys and tokens replaced by ``[REDACTED]``.
+
+    `extra` are literal secrets known to the app (the master key), removed whatever their shape.
+    """
+    if not text:
+        return text
+    for secret in extra:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    if not _quick_check(text):
+        return text
+    return _PATTERN.sub(_replace, text)
+
+
+_HINTS = ("sk-", "akia", "aiza", "gh", "xox", "eyj", "bearer", "key", "authorization", "password", "secret")
+
+
+def _quick_check(text: str) -> bool:
+    """Cheap pre-filter: most texts hold none of the hints, and a regex over 100 KB is not free."""
+    lowered = text.lower()
+    return any(hint in lowered for hint in _HINTS)
+
+
+def redact_any(value: Any, extra: Iterable[str] = ()) -> Any:
+    """Redact every string inside a JSON-like value (messages, tool calls, metadata)."""
+    extra = tuple(extra)
+    if isinstance(value, str):
+        return redact(value, extra)
+    if isinstance(value, list):
+        return [redact_any(item, extra) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_any(item, extra) for key, item in value.items()}
+    return value
