@@ -25,6 +25,8 @@ from tray.redact import redact, redact_any
 RECENT_KEEP = 256
 #: Unfinished requests older than this many newer requests are given up on (lines lost).
 PENDING_LIMIT = 2000
+#: An access line waits this many events for the request whose outcome it reports.
+ACCESS_WAIT = 64
 
 
 @dataclass
@@ -59,13 +61,21 @@ class Assembler:
         self._awaiting_code: deque[_Request] = deque()  # finished, no access line yet
         self._recent: deque[_Request] = deque(maxlen=RECENT_KEEP)
         self._cost_model: str | None = None
+        self._unclaimed: deque[tuple[Access, Located, int]] = deque()   # access lines waiting
+        self._events = 0
+        self.first_start_offset: int | None = None   # of the first request body seen
 
     # -- feeding -----------------------------------------------------------------------------
     def feed(self, item: Located) -> list[RequestRecord]:
         event = item.event
         changed: list[_Request] = []
+        self._events += 1
+        while self._unclaimed and self._events - self._unclaimed[0][2] > ACCESS_WAIT:
+            changed.append(self._assign_access(*self._unclaimed.popleft()[:2]))
         if isinstance(event, Start):
             self.prompts_seen = True
+            if self.first_start_offset is None:
+                self.first_start_offset = item.offset
             self._pending.append(_Request(item.offset, item.time, self.file_key, event.body))
             if len(self._pending) > PENDING_LIMIT:
                 self._give_up(self._pending.pop(0))
@@ -78,7 +88,11 @@ class Assembler:
         elif isinstance(event, Failure):
             changed.extend(self._failure(event, item))
         elif isinstance(event, Access):
-            changed.append(self._access(event, item))
+            claimed = self._claim_access(event)
+            if claimed is not None:
+                changed.append(claimed)
+            else:
+                self._unclaimed.append((event, item, self._events))
         elif isinstance(event, Cost):
             changed.extend(self._cost(event))
         elif isinstance(event, Response):
@@ -86,10 +100,8 @@ class Assembler:
         elif isinstance(event, Tokens):
             request = self._by_call.get(event.call_id)
             if request is not None:
-                request.response = request.response or Response(text=None)
-                request.response.prompt_tokens = event.prompt_tokens
-                request.response.completion_tokens = event.completion_tokens
-                request.response.total_tokens = event.total_tokens
+                usage = Response(None, event.prompt_tokens, event.completion_tokens, event.total_tokens)
+                request.response = _merge_response(request.response, usage)
                 changed.append(request)
         return [self._record(r) for r in changed if r.finished]
 
@@ -102,10 +114,21 @@ class Assembler:
     def flush(self) -> list[RequestRecord]:
         """At the end of a finished file: requests that never got an outcome."""
         out = []
+        while self._unclaimed:
+            event, item, _ = self._unclaimed.popleft()
+            out.append(self._record(self._assign_access(event, item)))
         for request in list(self._pending):
             self._give_up(request)
             out.append(self._record(request))
         return out
+
+    def started_before_window(self, record_id: str, window_start: int) -> bool:
+        """True for an access-only record whose request may have begun before `window_start`."""
+        first = self.first_start_offset
+        head, _, offset = record_id.rpartition("-")
+        if not head or not all(c in "0123456789abcdef" for c in offset):
+            return False
+        return first is not None and int(offset, 16) < first and window_start > 0
 
     def safe_offset(self, default: int) -> int:
         """Where a restart must re-read from so that no request in progress is lost."""
@@ -118,12 +141,16 @@ class Assembler:
         if event.call_id in self._by_call:
             return
         unbound = [r for r in self._pending if r.call_id is None]
-        if not unbound:
-            return
-        chosen = next((r for r in unbound if self._hint(r) and self._hint(r) in event.text), None)
-        if chosen is None:
+        # A request refused early (invalid model) may be named only after its error line.
+        finished = [r for r in self._recent if r.call_id is None and not r.access_only]
+        chosen = next((r for r in (*unbound, *finished) if self._hint(r) and self._hint(r) in event.text),
+                      None)
+        if chosen is None and unbound:
             chosen = next((r for r in unbound if not self._hint(r)), unbound[0])
-        chosen.call_id = event.call_id
+        if chosen is None:
+            return
+        if not chosen.finished:      # an emitted record keeps the id it was stored under
+            chosen.call_id = event.call_id
         chosen.deployment = event.deployment
         self._by_call[event.call_id] = chosen
 
@@ -148,67 +175,106 @@ class Assembler:
             self._pending.remove(request)
         self._awaiting_code.append(request)
         self._recent.append(request)
+        waiting = next((e for e in self._unclaimed if _fits(request, e[0].status_code, exact=True)),
+                       None) or next((e for e in self._unclaimed if _fits(request, e[0].status_code)), None)
+        if waiting is not None and not request.access_only:
+            self._unclaimed.remove(waiting)
+            self._set_code(request, waiting[0])
         return request
 
     def _failure(self, event: Failure, item: Located) -> list[_Request]:
         request = self._by_call.get(event.call_id) if event.call_id else None
-        if request is None and event.call_id is None:
-            # No id (e.g. an invalid model is refused before LiteLLM assigns one): the oldest
-            # request that was never bound to a call is the one LiteLLM refused.
-            request = next((r for r in self._pending if r.call_id is None), None)
+        if request is None:
+            # No id: the oldest unfinished request for the model group the error names
+            # (an invalid model is refused before LiteLLM binds a call id to it).
+            unfinished = [r for r in self._pending if r.failure is None]
+            request = next((r for r in unfinished if event.model and r.body.get("model") == event.model),
+                           None)
+            if request is None and event.model is None:
+                request = next((r for r in unfinished if r.call_id is None), None)
         if request is None or (request.finished and request.failure is not None):
             return []
         request.failure = event
+        if event.call_id and request.call_id is None and not request.finished:
+            request.call_id = event.call_id
+            self._by_call[event.call_id] = request
         if event.status_code and request.status_code is None:
             request.status_code = event.status_code
         if request.finished:
             return [request]
         return [self._finish(request, item.time)]
 
-    def _access(self, event: Access, item: Located) -> _Request:
-        failed = event.status_code >= 400
-        request = next(
-            (r for r in self._awaiting_code if (r.failure is not None) == failed), None
-        )
-        if request is None:
+    def _claim_access(self, event: Access) -> _Request | None:
+        """The finished request this access line reports, if one is waiting for it."""
+        request = next((r for r in self._awaiting_code if _fits(r, event.status_code, exact=True)),
+                       None) or next((r for r in self._awaiting_code if _fits(r, event.status_code)), None)
+        if request is not None:
+            self._set_code(request, event)
+        return request
+
+    def _assign_access(self, event: Access, item: Located) -> _Request:
+        """An access line no outcome line claimed in time: give it to the likeliest request."""
+        request = self._claim_access(event)
+        if request is not None:
+            return request
+        if event.status_code < 400:
+            # a success whose outcome line LiteLLM did not write: the oldest request under way
             candidates = [r for r in self._pending if r.failure is None]
-            if not failed:
-                # success with no earlier "done" line: the oldest bound request, else any
-                request = next((r for r in candidates if r.call_id), candidates[0] if candidates else None)
-            elif event.status_code not in (401, 403, 404, 405, 429) and candidates:
-                request = next((r for r in candidates if r.call_id is None), None)
-            if request is not None:
-                self._finish(request, item.time)
+            request = next((r for r in candidates if r.call_id), candidates[0] if candidates else None)
+        # An error status no exception line claimed was refused before LiteLLM read the
+        # request (authentication): it has no body in the log, so it stands alone.
         if request is None:  # nothing in the log but the access line (auth failures, plain logs)
             request = _Request(item.offset, item.time, self.file_key, access_only=True)
-            self._finish(request, item.time)
+        self._finish(request, item.time)
+        if request.status_code is None:
+            self._set_code(request, event)
+        return request
+
+    def _set_code(self, request: _Request, event: Access) -> None:
         request.status_code = event.status_code
-        if failed and request.failure is None:
+        if event.status_code >= 400 and request.failure is None:
             request.failure = Failure(None, f"HTTP {event.status_code}", event.status_code)
         if request in self._awaiting_code:
             self._awaiting_code.remove(request)
-        return request
 
     def _cost(self, event: Cost) -> list[_Request]:
+        if event.call_id is not None:
+            request = self._by_call.get(event.call_id)
+            if request is None:
+                return []
+            request.cost = event.value
+            return [request]
         if event.value < 0:          # "selected model name for cost calculation: X"
             self._cost_model = event.deployment
             return []
         model = event.deployment or self._cost_model
         self._cost_model = None
-        pool = [*self._recent, *self._pending]
-        request = next((r for r in pool if r.cost is None and r.failure is None
-                        and not r.access_only and _same_model(r.deployment, model)), None)
-        if request is None:
+        # A cost line names no request: take it only when one request can be its owner.
+        # LiteLLM prices a response after sending it: the owner is a finished success.
+        owners = [r for r in self._recent if r.cost is None and r.failure is None and r.call_id
+                  and not r.access_only and _same_model(r.deployment, model)]
+        if len(owners) != 1:
             return []
-        request.cost = event.value
-        return [request]
+        owners[0].cost = event.value
+        return [owners[0]]
 
     def _response(self, event: Response, item: Located) -> list[_Request]:
+        if event.call_id is not None:
+            by_id = self._by_call.get(event.call_id)
+            if by_id is None:
+                return []
+            by_id.response = _merge_response(by_id.response, event)
+            return [by_id]
         pool = [*self._pending, *self._recent]
-        request = next((r for r in pool if r.response is None and (r.finished or r.call_id or event.finishes) and r.failure is None
-                        and not r.access_only and _same_model(r.deployment, event.model)), None)
-        if request is None:
+        owners = [r for r in pool if r.response is None and r.failure is None
+                  and (r.finished or r.call_id or event.finishes)
+                  and not r.access_only and not r.body.get("stream")
+                  and _same_model(r.deployment, event.model)]
+        # The guide format answers in order; otherwise a response naming no request is
+        # taken only when a single request can own it.
+        if not owners or (len(owners) > 1 and not event.finishes):
             return []
+        request = owners[0]
         request.response = event
         if event.finishes and not request.finished:
             self._finish(request, item.time)
@@ -250,6 +316,27 @@ class Assembler:
             tags=[str(t) for t in tags],
             source=self.source,
         )
+
+
+def _fits(request: _Request, status_code: int, exact: bool = False) -> bool:
+    """Could this access line's status be this request's outcome?"""
+    if (request.failure is not None) != (status_code >= 400):
+        return False
+    known = request.status_code
+    return known == status_code if exact else known is None or known == status_code
+
+
+def _merge_response(old: Response | None, new: Response) -> Response:
+    """Fill what `old` lacks from `new` (text and usage may arrive on different lines)."""
+    if old is None:
+        return new
+    return Response(
+        text=old.text if old.text is not None else new.text,
+        prompt_tokens=new.prompt_tokens if new.prompt_tokens is not None else old.prompt_tokens,
+        completion_tokens=new.completion_tokens if new.completion_tokens is not None else old.completion_tokens,
+        total_tokens=new.total_tokens if new.total_tokens is not None else old.total_tokens,
+        model=old.model or new.model,
+    )
 
 
 def _message(message: Any) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class Failure:
     call_id: str | None
     message: str
     status_code: int | None = None
+    model: str | None = None       # the model group the error names, when it names one
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Cost:
 
     value: float
     deployment: str | None = None
+    call_id: str | None = None
 
 
 @dataclass
@@ -97,7 +99,11 @@ _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code
 _CALL_ID_KW = re.compile(r"litellm_call_id['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
 _DEPLOYMENT = re.compile(r"\bmodel='(?P<model>[^']+)'")
 _DONE = re.compile(r"litellm_call_id=(?P<id>[0-9a-fA-F-]{8,}): (?:response model mismatch|streaming chunk model mismatch)")
-_FAILURE = re.compile(r"Exception occured - litellm_call_id=(?P<id>[0-9a-fA-F-]+|None) - (?P<msg>.*)", re.S)
+_FAILURE = re.compile(
+    r"Exception occured - (?:litellm_call_id=(?P<id>[0-9a-fA-F-]+|None) - )?(?P<msg>.*)", re.S
+)
+_FAILED_GROUP = re.compile(r"Received Model Group=(?P<group>[^\s.,]+)|Invalid model name passed in model=(?P<bad>[^\s.,]+)")
+_LEADING_CODE = re.compile(r"^(?P<code>[45]\d\d): ")
 _COST = re.compile(r"^response_cost: (?P<value>[-+0-9.eE]+|None)\s*$")
 _STREAM_COST = re.compile(r"^Model=(?P<model>\S+); cost=(?P<value>[-+0-9.eE]+)")
 _COST_MODEL = re.compile(r"^selected model name for cost calculation: (?P<model>\S+)")
@@ -156,13 +162,16 @@ def events_from_message(message: str) -> list[Event]:
             events.append(Access(access["method"], access["path"], int(access["code"])))
             return events
     if "Exception occured" in message:
+        if "_handle_llm_api_exception" not in message and "litellm_call_id=" not in message:
+            # auth refusals (no request body was read: the access line counts them) and
+            # LiteLLM's own callback errors ("prometheus Layer Error") are not request failures
+            return events
         failure = _FAILURE.search(message)
         if failure:
-            call_id = None if failure["id"] == "None" else failure["id"]
-            text = failure["msg"].strip().splitlines()[0] if failure["msg"].strip() else "error"
-            code = _STATUS_IN_ERROR.search(failure["msg"])
-            events.append(Failure(call_id, text, int(code["code"]) if code else None))
+            events.append(_failure(failure))
             return events
+    if message.startswith(_SUCCESS_KWARGS):
+        return _success_kwargs(message)
     if "litellm_call_id" in message:
         done = _DONE.search(message)
         if done:
@@ -191,6 +200,75 @@ def events_from_message(message: str) -> list[Event]:
     if _MODEL_RESPONSE in message:
         events.append(_model_response(message))
     return events
+
+
+_SUCCESS_KWARGS = "prometheus Logging - Enters success logging function for kwargs"
+_QUOTED_CALL_ID = re.compile(r"'litellm_call_id': '(?P<id>[0-9a-fA-F-]{8,})'")
+_KW_COST = re.compile(r"'response_cost': (?P<value>[-+0-9.eE]+)")
+_KW_USAGE = re.compile(
+    r"'usage_object': \{(?=[^}]*'completion_tokens': (?P<c>\d+))(?=[^}]*'prompt_tokens': (?P<p>\d+))"
+    r"(?=[^}]*'total_tokens': (?P<t>\d+))"
+)
+
+
+def _success_kwargs(message: str) -> list[Event]:
+    """1.5x-1.8x with the prometheus callback: one line holds a success's id, cost and usage."""
+    call = _QUOTED_CALL_ID.search(message)
+    if call is None:
+        return []
+    call_id = call["id"]
+    events: list[Event] = []
+    usage = _KW_USAGE.search(message)
+    if usage:
+        events.append(Tokens(call_id, int(usage["p"]), int(usage["c"]), int(usage["t"])))
+    cost = _KW_COST.search(message)
+    if cost:
+        events.append(Cost(float(cost["value"]), call_id=call_id))
+    text = _logged_response_text(message)
+    if text is not None:
+        events.append(Response(text, call_id=call_id))
+    events.append(Done(call_id))
+    return events
+
+
+_SLO_CONTENT = re.compile(r"'message': \{'content': (?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
+
+
+def _logged_response_text(message: str) -> str | None:
+    """The answer inside the standard logging object (or the assembled stream)."""
+    at = message.find("'standard_logging_object'")
+    at = message.find("'response': {", at) if at >= 0 else -1
+    content = _SLO_CONTENT.search(message, at) if at >= 0 else None
+    if content is None:
+        at = message.find("'complete_streaming_response': ModelResponse(")
+        match = _CONTENT.search(message, at) if at >= 0 else None
+        return _unquote(match["text"], match["q"]) if match else None
+    return _unquote(content["text"], content["q"])
+
+
+#: LiteLLM's exception classes and the HTTP status the proxy answers them with.
+_STATUS_OF_CLASS = {
+    "BadRequestError": 400, "ContextWindowExceededError": 400, "ContentPolicyViolationError": 400,
+    "AuthenticationError": 401, "PermissionDeniedError": 403, "NotFoundError": 404,
+    "Timeout": 408, "UnprocessableEntityError": 422, "RateLimitError": 429,
+    "InternalServerError": 500, "APIConnectionError": 500, "APIError": 500,
+    "BadGatewayError": 502, "ServiceUnavailableError": 503,
+}
+_EXCEPTION_CLASS = re.compile(r"litellm\.(?:exceptions\.)?(?P<cls>[A-Za-z]+(?:Error|Timeout))")
+
+
+def _failure(match: re.Match[str]) -> Failure:
+    call_id = match["id"] if match["id"] and match["id"] != "None" else None
+    detail = match["msg"].strip()
+    text = detail.splitlines()[0] if detail else "error"
+    code = _LEADING_CODE.match(detail) or _STATUS_IN_ERROR.search(detail)
+    status = int(code["code"]) if code else None
+    if status is None:
+        cls = _EXCEPTION_CLASS.search(detail)
+        status = _STATUS_OF_CLASS.get(cls["cls"]) if cls else None
+    group = _FAILED_GROUP.search(detail)
+    model = (group["group"] or group["bad"]) if group else None
+    return Failure(call_id, text, status, model)
 
 
 def _model_response(message: str) -> Response:

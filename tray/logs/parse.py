@@ -91,15 +91,12 @@ class LineScanner:
     def __init__(self, times: TimeResolver | None = None) -> None:
         self.times = times or TimeResolver()
         self.stats = FormatStats()
-        self._body_wanted: tuple[int, str | None] | None = None   # (offset, time) of the header
         self._block: dict | None = None                            # a guide block in progress
         self._guide_start: tuple[int, str | None] | None = None
 
     @property
     def carry_offset(self) -> int | None:
         """Offset of a request whose lines are still being collected, if any."""
-        if self._body_wanted is not None:
-            return self._body_wanted[0]
         if self._block is not None:
             return self._block["offset"]
         return None
@@ -108,17 +105,17 @@ class LineScanner:
     def scan(self, data: bytes, base: int) -> Iterator[Located]:
         """Events in `data` (complete lines starting at file offset `base`), in file order."""
         pos = 0
-        if self._body_wanted is not None or self._block is not None:
-            pos = yield from self._continue(data, base)
+        if self._block is not None:
+            pos = yield from self._collect_block(data, 0, base)
         for start in self._interesting_lines(data, pos):
+            if start < pos:
+                continue            # inside a block already consumed line by line
             end = data.find(b"\n", start)
             end = len(data) if end < 0 else end
-            if self._block is not None and start < self._block.get("resume", 0):
-                continue
             yield from self._line(data, start, end, base)
+            pos = end + 1
             if self._block is not None:
-                # a guide block started on this line: take the following lines in order
-                self._block["resume"] = yield from self._collect_block(data, end + 1, base)
+                pos = yield from self._collect_block(data, pos, base)
 
     @staticmethod
     def _interesting_lines(data: bytes, pos: int) -> list[int]:
@@ -136,21 +133,6 @@ class LineScanner:
                 at = data.find(marker, nl + 1)
         return sorted(starts)
 
-    def _continue(self, data: bytes, base: int) -> Iterator[Located]:
-        """Finish what the previous chunk started; returns where normal scanning resumes."""
-        if self._body_wanted is not None:
-            end = data.find(b"\n")
-            end = len(data) if end < 0 else end
-            offset, time = self._body_wanted
-            self._body_wanted = None
-            body = parse_body(_decode(data[:end]))
-            if body is not None:
-                yield Located(Start(body), offset, time)
-            return end + 1
-        if self._block is not None:
-            return (yield from self._collect_block(data, 0, base))
-        return 0
-
     # -- line level --------------------------------------------------------------------------
     def _line(self, data: bytes, start: int, end: int, base: int) -> Iterator[Located]:
         raw = data[start:end]
@@ -165,13 +147,8 @@ class LineScanner:
             time = self.times.resolve(header["time"])
             message = header["message"]
             if message.rstrip() == REQUEST_RECEIVED:
-                nl = data.find(b"\n", end + 1)
-                if end + 1 >= len(data):
-                    self._body_wanted = (offset, time)
-                    return
-                body = parse_body(_decode(data[end + 1: len(data) if nl < 0 else nl]))
-                if body is not None:
-                    yield Located(Start(body), offset, time)
+                # the body follows on the next line(s): one JSON line, or indented JSON
+                self._block = {"kind": "Body", "offset": offset, "time": time, "parts": [], "size": 0}
                 return
             for event in events_from_message(message):
                 yield Located(event, offset, time)
@@ -206,8 +183,8 @@ class LineScanner:
         for kind in ("Body", "Response"):
             if text.startswith(f"{kind}: {{"):
                 self.stats.saw("guide")
-                self._block = {"kind": kind, "offset": offset, "parts": [text[len(kind) + 2:]],
-                               "size": len(text)}
+                self._block = {"kind": kind, "offset": offset, "time": None,
+                               "parts": [text[len(kind) + 2:]], "size": len(text)}
                 yield from self._try_finish_block()
                 return
 
@@ -217,10 +194,15 @@ class LineScanner:
             end = data.find(b"\n", pos)
             end = len(data) if end < 0 else end
             line = _decode(data[pos:end])
+            if _TEXT_HEADER.match(line) or line.startswith(("INFO:", '{"message"')):
+                self._block = None          # a new log line: the body never completed
+                return pos
             self._block["parts"].append(line)
             self._block["size"] += len(line)
             pos = end + 1
-            if line.startswith("}") or self._block["size"] > BLOCK_LIMIT:
+            first = len(self._block["parts"]) == 1
+            if line.startswith("}") or (first and line.rstrip().endswith("}")) \
+                    or self._block["size"] > BLOCK_LIMIT:
                 yield from self._try_finish_block()
         return pos
 
@@ -239,7 +221,7 @@ class LineScanner:
         if block["kind"] == "Body":
             offset = self._guide_start[0] if self._guide_start else block["offset"]
             self._guide_start = None
-            yield Located(Start(value), offset, None)
+            yield Located(Start(value), offset, block["time"])
         else:
             response = response_from_json(value)
             response.finishes = True

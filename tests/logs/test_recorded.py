@@ -1,0 +1,126 @@
+"""Recorded output of real LiteLLM proxies against the client-side ground truth.
+
+Every client request must be found exactly once with the right model, stream flag, status
+and status code; response text, token counts and costs must be right wherever the log holds
+them; no secret may come out. See tests/fixtures/README.md for how the logs were recorded.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tray.logs.reader import read_whole_file
+from tray.model import RequestRecord
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+RELEASES = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "truth-debug.jsonl").exists())
+SECRETS = ("sk-master-fixture-0000", "sk-fake-upstream-key", "sk-proj-", "sk-live-")
+MARKER = re.compile(r"\[req-\d+\]")
+
+
+def load(release: str, fmt: str) -> tuple[list[RequestRecord], list[dict], object]:
+    folder = FIXTURES / release
+    records, reader, _ = read_whole_file(folder / f"{fmt}.log", secrets=["sk-master-fixture-0000"])
+    truth = [json.loads(line) for line in (folder / f"truth-{fmt}.jsonl").read_text().splitlines()]
+    return records, truth, reader
+
+
+def by_marker(records: list[RequestRecord]) -> dict[str | None, list[RequestRecord]]:
+    found: dict[str | None, list[RequestRecord]] = collections.defaultdict(list)
+    for record in records:
+        markers = MARKER.findall(record.last_user_text)
+        found[markers[-1] if markers else None].append(record)
+    return found
+
+
+def has_access_lines(release: str, fmt: str) -> bool:
+    # LiteLLM 1.74 in JSON mode writes no uvicorn access lines at all.
+    return not (fmt == "json" and release.startswith("litellm-1.74"))
+
+
+@pytest.mark.parametrize("release", RELEASES)
+@pytest.mark.parametrize("fmt", ["debug", "json"])
+def test_every_request_exactly_once_with_its_facts(release: str, fmt: str) -> None:
+    records, truth, reader = load(release, fmt)
+    assert reader.prompts_visible
+    found = by_marker(records)
+    with_body = [t for t in truth if not t["wrong_key"]]
+    for expected in with_body:
+        matches = found.get(expected["marker"], [])
+        assert len(matches) == 1, f"{expected['marker']} found {len(matches)} times"
+        record = matches[0]
+        where = f"{release}/{fmt} {expected['marker']}"
+        assert record.model == expected["model"], where
+        assert record.stream == expected["stream"], where
+        assert record.status == expected["expected_status"], where
+        if has_access_lines(release, fmt):
+            assert record.status_code == expected["status_code"], where
+        else:
+            assert record.status_code in (None, expected["status_code"]), where
+        assert [m["content"] for m in record.messages][-1].endswith(expected["marker"]), where
+        if record.response is not None:
+            assert record.response == expected["response"], where
+        for field in ("prompt_tokens", "completion_tokens", "total_tokens"):
+            if getattr(record, field) is not None:
+                assert getattr(record, field) == expected[field], f"{where} {field}"
+        if record.id == expected.get("litellm_call_id") and expected.get("response_cost") is not None \
+                and record.cost is not None:
+            assert record.cost == pytest.approx(expected["response_cost"]), where
+    # Requests refused at authentication leave only their access line: counted, not lost.
+    refused = [t for t in truth if t["wrong_key"]]
+    access_only = [r for r in found.get(None, []) if not r.messages]
+    if has_access_lines(release, fmt):
+        assert sorted(r.status_code for r in access_only if r.status_code == 400) \
+            >= sorted(t["status_code"] for t in refused)
+    assert len({r.id for r in records}) == len(records)
+
+
+@pytest.mark.parametrize("release", [r for r in RELEASES if not r.startswith("litellm-1.110")])
+def test_older_releases_give_response_usage_and_cost_of_each_success(release: str) -> None:
+    """1.74 and 1.81 log each success's text, usage and cost under its call id."""
+    records, truth, _ = load(release, "debug")
+    found = by_marker(records)
+    for expected in truth:
+        if expected["wrong_key"] or expected["expected_status"] != "ok":
+            continue
+        record = found[expected["marker"]][0]
+        assert record.total_tokens == expected["total_tokens"], expected["marker"]
+        assert record.prompt_tokens == expected["prompt_tokens"], expected["marker"]
+        if not expected["stream"]:
+            assert record.response == expected["response"], expected["marker"]
+        if expected.get("response_cost") is not None:
+            assert record.cost == pytest.approx(expected["response_cost"]), expected["marker"]
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_latest_call_ids_are_the_record_ids(release: str) -> None:
+    records, truth, _ = load(release, "debug")
+    ids = {r.id for r in records}
+    bound = [t for t in truth if t.get("litellm_call_id") and t["model"] != "does-not-exist"
+             and not t["wrong_key"]]
+    assert sum(t["litellm_call_id"] in ids for t in bound) == len(bound)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_plain_log_counts_requests_by_status_and_says_prompts_are_hidden(release: str) -> None:
+    records, truth, reader = load(release, "plain")
+    assert not reader.prompts_visible
+    assert collections.Counter(r.status_code for r in records) == \
+        collections.Counter(t["status_code"] for t in truth)
+    assert all(r.status == ("ok" if r.status_code < 400 else "error") for r in records)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+@pytest.mark.parametrize("fmt", ["debug", "json", "plain"])
+def test_no_secret_leaves_the_parser(release: str, fmt: str) -> None:
+    records, _, _ = load(release, fmt)
+    text = json.dumps([r.to_json() for r in records], ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret not in text
+    if fmt != "plain":
+        assert "[REDACTED]" in text   # the prompts that held keys are there, redacted

@@ -1,0 +1,73 @@
+"""`litellm-tray prompts`: the last N requests, from a log file or from the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from tray.config import Settings, master_key
+from tray.logs.reader import PROMPTS_HIDDEN_HINT, read_whole_file
+from tray.logs.tail import last_requests
+from tray.model import RequestRecord
+from tray.store import Store
+
+
+def run_prompts(settings: Settings, *, limit: int, as_json: bool, from_log: bool,
+                out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    if limit < 0:
+        print("litellm-tray: --limit must be 0 (all) or more", file=sys.stderr)
+        return 2
+    secrets = [key for key in (master_key(settings),) if key]
+    hint = None
+    if from_log:
+        path = settings.log_path
+        if not path.is_file():
+            print(f"litellm-tray: no log file at {path}", file=sys.stderr)
+            return 2
+        if limit > 0:
+            records, reader = last_requests(path, limit, secrets)
+        else:
+            records, reader, _ = read_whole_file(path, secrets, settings.max_line_bytes)
+        if records and not reader.prompts_visible:
+            hint = PROMPTS_HIDDEN_HINT
+    else:
+        if not settings.store_path.exists():
+            print(f"litellm-tray: nothing stored yet ({settings.store_path}); "
+                  "run the app, or pass --log PATH", file=sys.stderr)
+            return 0
+        store = Store(settings.store_path, readonly=True)
+        records = store.recent(limit)
+        store.close()
+    if as_json:
+        for record in records:
+            out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(format_table(records))
+        if hint:
+            print(f"note: {hint}", file=sys.stderr)
+    return 0
+
+
+def _cell(text: str | None, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_table(records: list[RequestRecord]) -> str:
+    """A readable table: one line per request, newest last, like `tail`."""
+    if not records:
+        return "no requests\n"
+    lines = [f"{'TIME':8}  {'MODEL':14}  {'STATUS':6}  {'TOKENS':>6}  {'COST':>9}  PROMPT"]
+    for r in records:
+        clock = r.time[11:19] if r.time and len(r.time) >= 19 else "--:--:--"
+        status = "ok" if r.status == "ok" else str(r.status_code or "error")
+        if r.status == "ok" and r.status_code not in (None, 200):
+            status = str(r.status_code)
+        tokens = "" if r.total_tokens is None else f"{r.total_tokens}"
+        cost = "" if r.cost is None else f"${r.cost:.6f}".rstrip("0").rstrip(".")
+        prompt = r.last_user_text or (r.error or "")
+        lines.append(f"{clock:8}  {_cell(r.model or '-', 14):14}  {status:6}  {tokens:>6}  {cost:>9}  "
+                     f"{_cell(prompt, 60)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,106 @@
+"""Follow one log file into the store: the loop the engine runs, and a one-shot import.
+
+Rows are committed before the checkpoint that covers them, in one transaction, and the
+checkpoint is the reader's safe offset (before every request still being assembled), so a
+crash at any point loses nothing and a restart re-reads only what it must; ids make the
+re-read idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Callable, Iterable
+
+from tray.logs.follow import FileIdentity, Follower, Waker
+from tray.logs.reader import LogReader, file_time_resolver
+from tray.model import RequestRecord
+from tray.store import Checkpoint, Store
+
+log = logging.getLogger(__name__)
+
+
+class LogIngestor:
+    """Reads new lines of `path` on each `step()` and stores the requests they complete."""
+
+    def __init__(
+        self,
+        path: Path,
+        store: Store,
+        *,
+        secrets: Iterable[str] = (),
+        max_line_bytes: int = 16 * 1024 * 1024,
+        from_end_if_new: bool = False,
+        on_records: Callable[[list[RequestRecord]], None] | None = None,
+        live: bool = True,
+    ) -> None:
+        self.path = Path(path)
+        self.store = store
+        self.on_records = on_records
+        saved = store.checkpoint(str(self.path))
+        identity = FileIdentity(saved.device, saved.inode, saved.fingerprint) if saved else None
+        self.follower = Follower(
+            self.path,
+            start_identity=identity,
+            start_offset=saved.offset if saved else 0,
+            from_end=from_end_if_new and saved is None,
+            max_line_bytes=max_line_bytes,
+        )
+        self.reader = LogReader(secrets, None if live else file_time_resolver(self.path))
+        self.total = 0
+
+    @property
+    def error(self) -> str | None:
+        return self.follower.error
+
+    def step(self) -> list[RequestRecord]:
+        """Poll once; commit what it completed with its checkpoint; return those records."""
+        done: list[RequestRecord] = []
+        for chunk in self.follower.chunks():
+            records = self.reader.feed(chunk)
+            self._commit(records, chunk.identity)
+            done.extend(records)
+        if done and self.on_records is not None:
+            self.on_records(done)
+        return done
+
+    def _commit(self, records: list[RequestRecord], identity: FileIdentity) -> None:
+        checkpoint = Checkpoint(str(self.path), identity.device, identity.inode,
+                                identity.fingerprint, self.reader.safe_offset())
+        self.store.commit(records, checkpoint)
+        self.total += len(records)
+        self.store.set_log_facts(str(self.path), self.reader.formats, self.reader.prompts_visible)
+
+    def finish(self) -> list[RequestRecord]:
+        """For a file that will not grow: store requests that never got an outcome too."""
+        records = self.reader.flush()
+        if records:
+            self.store.commit(records)
+            self.total += len(records)
+        return records
+
+    def run(self, stop: threading.Event, poll_seconds: float = 0.25) -> None:
+        """Follow until `stop`: file events wake it early, polling keeps it correct."""
+        waker = Waker(self.path)
+        waker.start()
+        try:
+            while not stop.is_set():
+                try:
+                    self.step()
+                except Exception:  # noqa: BLE001 - a bad line must never stop the follower
+                    log.exception("log ingestion step failed; continuing")
+                waker.wait(poll_seconds)
+        finally:
+            waker.stop()
+            self.follower.close()
+
+
+def ingest_file(path: Path, store: Store, secrets: Iterable[str] = (),
+                max_line_bytes: int = 16 * 1024 * 1024) -> int:
+    """Bring the store up to date with a whole file (resuming from its checkpoint)."""
+    ingestor = LogIngestor(path, store, secrets=secrets, max_line_bytes=max_line_bytes, live=False)
+    ingestor.step()
+    ingestor.finish()
+    ingestor.follower.close()
+    return ingestor.total

@@ -1,0 +1,68 @@
+"""The last N requests of a log without reading the whole file.
+
+It parses a window at the end of the file and doubles the window until it holds N complete
+requests, so the cost follows N and the size of a request, never the size of the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+from tray.logs.follow import Chunk, FileIdentity, identity_of
+from tray.logs.reader import LogReader, file_time_resolver
+from tray.model import RequestRecord
+
+FIRST_WINDOW = 512 * 1024
+READ_BLOCK = 4 * 1024 * 1024
+
+
+def last_requests(path: Path, limit: int, secrets: Iterable[str] = ()) -> tuple[list[RequestRecord], LogReader]:
+    """The last `limit` requests in `path`, oldest first (limit > 0)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        identity = identity_of(fd) or FileIdentity(0, 0, "")
+        window = FIRST_WINDOW
+        while True:
+            start = _line_start_at_or_before(fd, max(0, size - window))
+            records, reader = _parse_window(fd, path, identity, start, size, secrets)
+            if len(records) >= limit or start == 0:
+                return records[-limit:], reader
+            window *= 2
+    finally:
+        os.close(fd)
+
+
+def _line_start_at_or_before(fd: int, offset: int) -> int:
+    """The start of the line containing `offset` (a window never begins mid-line)."""
+    pos = offset
+    while pos > 0:
+        step = min(64 * 1024, pos)
+        block = os.pread(fd, step, pos - step)
+        newline = block.rfind(b"\n")
+        if newline >= 0:
+            return pos - step + newline + 1
+        pos -= step
+    return 0
+
+
+def _parse_window(fd: int, path: Path, identity: FileIdentity, start: int, end: int,
+                  secrets: Iterable[str]) -> tuple[list[RequestRecord], LogReader]:
+    reader = LogReader(secrets, file_time_resolver(path))
+    records: dict[str, RequestRecord] = {}
+    pos = start
+    carry = b""
+    while pos < end:
+        data = carry + os.pread(fd, min(READ_BLOCK, end - pos), pos)
+        base = pos - len(carry)
+        pos += len(data) - len(carry)
+        cut = data.rfind(b"\n") + 1
+        carry = data[cut:]
+        if cut:
+            for record in reader.feed(Chunk(data[:cut], base, identity)):
+                records[record.id] = record
+    assembler = reader.assembler
+    kept = [r for r in records.values() if not assembler.started_before_window(r.id, start)]
+    return kept, reader
