@@ -11,6 +11,7 @@ A record is emitted as soon as its outcome is known and again whenever a later l
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -61,8 +62,10 @@ class Assembler:
         self._awaiting_code: deque[_Request] = deque()  # finished, no access line yet
         self._recent: deque[_Request] = deque(maxlen=RECENT_KEEP)
         self._cost_model: str | None = None
-        self._unclaimed: deque[tuple[Access, Located, int]] = deque()   # access lines waiting
+        # access lines waiting for their request's outcome line: (event, where, count, when)
+        self._unclaimed: deque[tuple[Access, Located, int, float]] = deque()
         self._events = 0
+        self.start_offsets: dict[str, tuple[str, int]] = {}   # record id -> where it began
         self.first_start_offset: int | None = None   # of the first request body seen
 
     # -- feeding -----------------------------------------------------------------------------
@@ -92,7 +95,7 @@ class Assembler:
             if claimed is not None:
                 changed.append(claimed)
             else:
-                self._unclaimed.append((event, item, self._events))
+                self._unclaimed.append((event, item, self._events, time.monotonic()))
         elif isinstance(event, Cost):
             changed.extend(self._cost(event))
         elif isinstance(event, Response):
@@ -111,15 +114,14 @@ class Assembler:
             out.extend(self.feed(item))
         return out
 
-    def flush(self) -> list[RequestRecord]:
-        """At the end of a finished file: requests that never got an outcome."""
+    def settle(self, waited: float = 0.0) -> list[RequestRecord]:
+        """At the end of what there is to read: access lines that have waited `waited` seconds
+        get their request. Requests under way stay pending (they may finish later)."""
         out = []
-        while self._unclaimed:
-            event, item, _ = self._unclaimed.popleft()
+        now = time.monotonic()
+        while self._unclaimed and now - self._unclaimed[0][3] >= waited:
+            event, item, _, _ = self._unclaimed.popleft()
             out.append(self._record(self._assign_access(event, item)))
-        for request in list(self._pending):
-            self._give_up(request)
-            out.append(self._record(request))
         return out
 
     def started_before_window(self, record_id: str, window_start: int) -> bool:
@@ -298,6 +300,7 @@ class Assembler:
         messages = messages if isinstance(messages, list) else []
         response = request.response
         request_id = request.call_id or f"{request.file_key}-{request.start_offset:x}"
+        self.start_offsets[request_id] = (request.file_key, request.start_offset)
         return RequestRecord(
             id=request_id,
             time=request.time,

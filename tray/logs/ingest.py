@@ -20,6 +20,9 @@ from tray.store import Checkpoint, Store
 
 log = logging.getLogger(__name__)
 
+#: How long an access line waits at the end of the file for the line naming its request.
+SETTLE_SECONDS = 0.3
+
 
 class LogIngestor:
     """Reads new lines of `path` on each `step()` and stores the requests they complete."""
@@ -57,10 +60,18 @@ class LogIngestor:
     def step(self) -> list[RequestRecord]:
         """Poll once; commit what it completed with its checkpoint; return those records."""
         done: list[RequestRecord] = []
+        identity = None
         for chunk in self.follower.chunks():
             records = self.reader.feed(chunk)
             self._commit(records, chunk.identity)
             done.extend(records)
+            identity = chunk.identity
+        # At EOF: an access line whose outcome line has not come in time is settled
+        settled = self.reader.settle(waited=SETTLE_SECONDS)
+        identity = identity or self.follower.identity
+        if settled and identity is not None:
+            self._commit(settled, identity)
+            done.extend(settled)
         if done and self.on_records is not None:
             self.on_records(done)
         return done
@@ -73,8 +84,8 @@ class LogIngestor:
         self.store.set_log_facts(str(self.path), self.reader.formats, self.reader.prompts_visible)
 
     def finish(self) -> list[RequestRecord]:
-        """For a file that will not grow: store requests that never got an outcome too."""
-        records = self.reader.flush()
+        """At the end of a one-shot import: settle access lines still waiting for a request."""
+        records = self.reader.settle()
         if records:
             self.store.commit(records)
             self.total += len(records)

@@ -36,8 +36,13 @@ class LogReader:
             out.extend(self.assembler.feed(item))
         return _latest_per_id(out)
 
-    def flush(self) -> list[RequestRecord]:
-        return self.assembler.flush()
+    def settle(self, waited: float = 0.0) -> list[RequestRecord]:
+        return self.assembler.settle(waited)
+
+    def in_log_order(self, records: Iterable[RequestRecord]) -> list[RequestRecord]:
+        """Oldest first: by where each request began in the log (its outcome may come later)."""
+        starts = self.assembler.start_offsets
+        return sorted(records, key=lambda r: starts.get(r.id, ("", 0)))
 
     def safe_offset(self) -> int:
         """Offset a restart must resume from: before every request still being assembled."""
@@ -91,8 +96,8 @@ def read_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int
         for chunk in follower.chunks():
             for record in reader.feed(chunk):
                 records[record.id] = record
-        for record in reader.flush():
+        for record in reader.settle():
             records[record.id] = record
     finally:
         follower.close()
-    return list(records.values()), reader, follower
+    return reader.in_log_order(records.values()), reader, follower

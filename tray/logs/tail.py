@@ -63,6 +63,8 @@ def _parse_window(fd: int, path: Path, identity: FileIdentity, start: int, end: 
         if cut:
             for record in reader.feed(Chunk(data[:cut], base, identity)):
                 records[record.id] = record
+    for record in reader.settle():
+        records[record.id] = record
     assembler = reader.assembler
     kept = [r for r in records.values() if not assembler.started_before_window(r.id, start)]
-    return kept, reader
+    return reader.in_log_order(kept), reader

@@ -1,0 +1,58 @@
+"""The store: one row per request id, checkpoints with their rows, retention, privacy."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from tray.model import RequestRecord
+from tray.store import MIGRATIONS, Checkpoint, Store
+
+
+def record(n: int, **changes: object) -> RequestRecord:
+    base = RequestRecord(id=f"call-{n}", model="cheap", messages=[{"role": "user", "content": f"hi {n}"}])
+    for key, value in changes.items():
+        setattr(base, key, value)
+    return base
+
+
+def test_rereading_updates_a_request_instead_of_duplicating_it() -> None:
+    store = Store()
+    store.commit([record(1), record(2)])
+    store.commit([record(1, cost=0.5, status_code=200)])
+    assert store.count() == 2
+    assert store.get("call-1").cost == 0.5
+    assert [r.id for r in store.recent()] == ["call-1", "call-2"]
+
+
+def test_checkpoint_is_saved_with_its_rows() -> None:
+    store = Store()
+    point = Checkpoint("/var/log/litellm.log", 1, 2, "abc", 4096)
+    store.commit([record(1)], point)
+    assert store.checkpoint("/var/log/litellm.log") == point
+    assert store.checkpoint("/other") is None
+
+
+def test_retention_keeps_the_most_recent() -> None:
+    store = Store(retention=3)
+    store.commit([record(n) for n in range(10)])
+    assert [r.id for r in store.recent()] == ["call-7", "call-8", "call-9"]
+
+
+def test_file_is_private_and_migrations_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "store.sqlite3"
+    store = Store(path)
+    store.commit([record(1)])
+    for file in path.parent.iterdir():
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert store.migrations() == sorted(name for name, _ in MIGRATIONS)
+    store.close()
+    again = Store(path)              # reopening applies nothing twice
+    assert again.count() == 1
+
+
+def test_light_listing_leaves_the_bodies_out() -> None:
+    store = Store()
+    store.commit([record(1, response="long answer")])
+    light = store.recent(light=True)[0]
+    assert light.messages == [] and light.response is None and light.model == "cheap"
