@@ -41,6 +41,124 @@ class Budget:
     limit: float
     period: str = "monthly"   # daily / weekly / monthly or a LiteLLM duration such as "30d"
     origin: str = "app"       # "app" (our config) or "litellm" (LiteLLM's config.yaml)
+    timezone: str | None = None  # where periods begin; None: this computer's local time
+
+
+# --- Notifications (notify.*) --------------------------------------------------------------
+#: Ways of showing a notification (tray.desktop.notify); "auto" picks per platform.
+NOTIFY_BACKENDS = ("plyer", "notify-send", "osascript", "pystray", "null")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """When the app notifies, and how often at most. Defaults follow LiteLLM's own alerting.
+
+    Each rule has a switch and a threshold, so a rule that is noisy for one setup can be
+    turned down instead of notifications being turned off altogether.
+    """
+
+    enabled: bool = True
+    backend: str = "auto"                 # auto | plyer | notify-send | osascript | pystray | null
+    failed: bool = True                   # 5xx and upstream errors, plus the 4xx codes below
+    failed_4xx: tuple[int, ...] = (401, 403, 429)
+    outage: bool = True
+    outage_minor: int = 5                 # errors within the window (4xx other than 408 not counted)
+    outage_major: int = 10
+    outage_seconds: float = 60.0
+    slow: bool = True
+    slow_seconds: float = 120.0
+    hanging: bool = True
+    hanging_seconds: float = 300.0
+    budget: bool = True                   # at `Settings.thresholds`, once each per period
+    budget_hysteresis: float = 0.02       # fraction below a line before it can fire again
+    proxy: bool = True
+    proxy_down_polls: int = 3             # consecutive failed polls before "proxy down"
+    source_lost: bool = True
+    group_seconds: float = 60.0           # more of one kind within this become one summary
+    cap: int = 5                          # notifications per cap window, then one summary
+    cap_seconds: float = 600.0
+    quiet_hours: str = ""                 # "22:00-07:00" in local time; empty: off
+    max_age_seconds: float = 600.0        # older records (by their own time) never notify
+
+
+def _strict_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(value)
+    return value
+
+
+def _positive(convert: Any) -> Any:
+    def check(value: Any) -> Any:
+        result = convert(value)
+        if isinstance(value, bool) or result <= 0:
+            raise ValueError(value)
+        return result
+    return check
+
+
+def _quiet_hours(value: Any) -> str:
+    from tray.alerts.schedule import QuietHours   # late: the alerts package imports this module
+
+    QuietHours.parse(str(value))   # raises ValueError when malformed
+    return str(value).strip()
+
+
+def _codes_4xx(value: Any) -> tuple[int, ...]:
+    codes = tuple(int(code) for code in value)
+    if isinstance(value, str) or not all(400 <= code < 500 for code in codes):
+        raise ValueError(value)
+    return codes
+
+
+def _backend(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("auto", *NOTIFY_BACKENDS):
+        raise ValueError(value)
+    return text
+
+
+# TOML key in [notify] -> converter; the NotifySettings field has the same name.
+_NOTIFY_KEYS: dict[str, Any] = {
+    "enabled": _strict_bool,
+    "backend": _backend,
+    "failed": _strict_bool,
+    "failed_4xx": _codes_4xx,
+    "outage": _strict_bool,
+    "outage_minor": _positive(int),
+    "outage_major": _positive(int),
+    "outage_seconds": _positive(float),
+    "slow": _strict_bool,
+    "slow_seconds": _positive(float),
+    "hanging": _strict_bool,
+    "hanging_seconds": _positive(float),
+    "budget": _strict_bool,
+    "budget_hysteresis": lambda v: max(0.0, float(v) / 100),   # percentage points, like thresholds
+    "proxy": _strict_bool,
+    "proxy_down_polls": _positive(int),
+    "source_lost": _strict_bool,
+    "group_seconds": _positive(float),
+    "cap": _positive(int),
+    "cap_seconds": _positive(float),
+    "quiet_hours": _quiet_hours,
+    "max_age_seconds": _positive(float),
+}
+
+
+def _notify(path: Path, text: str, values: Any) -> NotifySettings:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}:{_line_of(text, 'notify')}: 'notify' must be a [table]")
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in _NOTIFY_KEYS:
+            raise ConfigError(f"{path}:{_line_of(text, key)}: unknown setting 'notify.{key}'")
+        try:
+            changes[key] = _NOTIFY_KEYS[key](value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{path}:{_line_of(text, key)}: 'notify.{key}' has an invalid value {value!r}"
+            ) from None
+    return NotifySettings(**changes)
+# --- end of notifications ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -62,6 +180,7 @@ class Settings:
     max_response_bytes: int = 16 * MiB
     budgets: tuple[Budget, ...] = ()
     thresholds: tuple[float, ...] = (0.5, 0.8, 1.0)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     @property
     def store_path(self) -> Path:
@@ -133,6 +252,9 @@ def _apply_toml(settings: Settings, path: Path) -> Settings:
     for table, values in data.items():
         if table == "budget":
             changes["budgets"] = tuple(_budget(path, text, item) for item in _as_list(values))
+            continue
+        if table == "notify":
+            changes["notify"] = _notify(path, text, values)
             continue
         if not isinstance(values, dict):
             raise ConfigError(f"{path}:{_line_of(text, table)}: '{table}' must be a [table]")

@@ -153,6 +153,7 @@ class BudgetCrossing:
     """A threshold a budget passed in one period: alert on it once, then never again that period."""
 
     scope: str
+    period: str
     period_start: str
     threshold: float
     spent: float

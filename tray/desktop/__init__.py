@@ -1,0 +1,1 @@
+"""The desktop shell: tray icon, menu, notifications and the prompt viewer window."""
