@@ -27,3 +27,8 @@ def test_plain_text_is_left_alone() -> None:
 def test_nested_messages_are_redacted() -> None:
     messages = [{"role": "user", "content": ["x", {"text": "token sk-abcdefghijkl"}]}]
     assert "sk-abcdefghijkl" not in str(redact_any(messages))
+
+
+def test_redaction_is_idempotent() -> None:
+    once = redact("Authorization: Bearer sk-live-0123456789")
+    assert redact(once) == once == "Authorization: Bearer [REDACTED]"

@@ -58,7 +58,11 @@ class RequestRecord:
         """The last user message's text: what a person recognises a request by."""
         for message in reversed(self.messages):
             if message.get("role") == "user":
-                return str(message.get("content") or "")
+                content = message.get("content") or ""
+                if isinstance(content, list):   # content parts: the text ones are the prompt
+                    content = " ".join(str(part.get("text", "")) for part in content
+                                       if isinstance(part, dict) and part.get("type") == "text")
+                return str(content)
         return ""
 
 

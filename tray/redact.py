@@ -23,7 +23,7 @@ _TOKEN_SHAPES = (
 )
 # Values that follow a word saying "this is a secret", whatever their shape.
 _LABELLED = (
-    r"(?P<label>\b[Bb]earer\s+)(?P<value>[^\s'\",}\]]{4,})",
+    r"(?P<label>\b[Bb]earer\s+)(?!\[REDACTED\])(?P<value>[^\s'\",}\]]{4,})",
     r"(?P<label2>[\"']?(?:api[_-]?key|x-api-key|master[_-]?key|authorization|password|secret)"
     r"[\"']?\s*[:=]\s*[\"']?)(?P<value2>(?!Bearer\s)(?!\[REDACTED\])[^\s'\",}\]]{4,})",
 )

@@ -51,6 +51,22 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE TABLE log_facts (path TEXT PRIMARY KEY, formats TEXT NOT NULL, prompts_visible INTEGER NOT NULL);
         """,
     ),
+    (
+        "0004_spend_ledger",
+        """
+        CREATE TABLE spend_ledger (
+            hour TEXT NOT NULL, source TEXT NOT NULL, scope TEXT NOT NULL, amount REAL NOT NULL,
+            PRIMARY KEY (hour, source, scope)
+        );
+        CREATE TABLE spend_marks (source TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at REAL NOT NULL);
+        CREATE TABLE spend_seen (id TEXT PRIMARY KEY, hour TEXT NOT NULL);
+        CREATE INDEX spend_seen_hour ON spend_seen(hour);
+        CREATE TABLE budget_crossings (
+            budget TEXT NOT NULL, period_start TEXT NOT NULL, threshold REAL NOT NULL,
+            crossed_at TEXT NOT NULL, PRIMARY KEY (budget, period_start, threshold)
+        );
+        """,
+    ),
 )
 
 #: Columns the list views read: everything but the message bodies and the response.
@@ -280,3 +296,67 @@ class Store:
         """`%text%` with LIKE's wildcards (and the escape character) taken literally."""
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return f"%{escaped}%"
+
+    # -- spend ledger (migration 0004) ------------------------------------------------------------
+    # Spend increments per UTC hour ("YYYY-MM-DDTHH"), source ("metrics" or "log") and scope
+    # ("model:NAME", "tag:NAME"). Proxy counters reset on restart; these rows do not, so a
+    # budget's period spend survives restarts of both the proxy and the app.
+
+    def spend_marks(self, source: str) -> dict[str, float] | None:
+        """The counter values last turned into ledger rows for `source`, or None before the first."""
+        row = self._db.execute("SELECT data FROM spend_marks WHERE source = ?", (source,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def add_spend(self, source: str, rows: Iterable[tuple[str, str, float]],
+                  marks: dict[str, float] | None = None) -> None:
+        """Add (hour, scope, amount) rows and, in the same transaction, the marks they lead to."""
+        with self._lock, self._db:
+            self._add_spend_rows(source, rows)
+            if marks is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO spend_marks VALUES (?, ?, strftime('%s','now'))",
+                    (source, json.dumps(marks)),
+                )
+
+    def add_spend_once(self, source: str, entries: Iterable[tuple[str, str, Sequence[tuple[str, float]]]]) -> int:
+        """Add (id, hour, [(scope, amount)]) entries whose id was never added before; returns how many."""
+        added = 0
+        with self._lock, self._db:
+            for entry_id, hour, scoped in entries:
+                cursor = self._db.execute("INSERT OR IGNORE INTO spend_seen VALUES (?, ?)", (entry_id, hour))
+                if cursor.rowcount == 1:
+                    self._add_spend_rows(source, [(hour, scope, amount) for scope, amount in scoped])
+                    added += 1
+        return added
+
+    def _add_spend_rows(self, source: str, rows: Iterable[tuple[str, str, float]]) -> None:
+        self._db.executemany(
+            "INSERT INTO spend_ledger VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(hour, source, scope) DO UPDATE SET amount = amount + excluded.amount",
+            [(hour, source, scope, amount) for hour, scope, amount in rows if amount],
+        )
+
+    def spend_totals(self, source: str, start_hour: str, end_hour: str) -> dict[str, float]:
+        """Spend per scope for hours in [start_hour, end_hour)."""
+        rows = self._db.execute(
+            "SELECT scope, SUM(amount) FROM spend_ledger WHERE source = ? AND hour >= ? AND hour < ? "
+            "GROUP BY scope", (source, start_hour, end_hour),
+        ).fetchall()
+        return {row[0]: float(row[1]) for row in rows}
+
+    def budget_crossings(self) -> set[tuple[str, str, float]]:
+        """(budget, period start, threshold) already alerted."""
+        rows = self._db.execute("SELECT budget, period_start, threshold FROM budget_crossings").fetchall()
+        return {(row[0], row[1], float(row[2])) for row in rows}
+
+    def mark_budget_crossings(self, crossed: Iterable[tuple[str, str, float]]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO budget_crossings VALUES (?, ?, ?, datetime('now'))", list(crossed)
+            )
+
+    def prune_spend(self, before_hour: str) -> None:
+        """Forget ledger rows and seen ids older than `before_hour` (the longest period kept)."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM spend_ledger WHERE hour < ?", (before_hour,))
+            self._db.execute("DELETE FROM spend_seen WHERE hour < ?", (before_hour,))
