@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(xvfb trayer xdotool x11-utils imagemagick dunst libnotify-bin dbus-x11
+APT_PACKAGES=(xvfb trayer xdotool x11-utils imagemagick dunst libnotify-bin dbus-x11 dbus-bin
+              libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 pkg-config
               python3-tk desktop-file-utils)
 LITELLM_VERSION="${LITELLM_VERSION:-1.110.2}"
 
@@ -23,6 +24,6 @@ fi
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+.venv/bin/python -m pip install --quiet -e '.[test,linux-menus]'
 
 bash .ci/install-litellm.sh "$LITELLM_VERSION" .venv-litellm

@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     notify_test = commands.add_parser("notify-test", help="send one test notification")
     _global_options(notify_test, top=False)
+
+    run = commands.add_parser("run", help="show the tray icon (the default command)")
+    _global_options(run, top=False)
+
+    demo = commands.add_parser("demo", help="the tray app against a built-in demo proxy with live traffic")
+    _global_options(demo, top=False)
+    demo.add_argument("--real", action="store_true", help="use a real LiteLLM proxy (needs LiteLLM installed)")
     return parser
 
 
@@ -91,11 +98,25 @@ def _run_notify_test(args: argparse.Namespace, settings: Settings) -> int:
     return run_notify_test(settings)
 
 
+def _run_run(args: argparse.Namespace, settings: Settings) -> int:
+    from tray.commands.run import run_app
+
+    return run_app(settings)
+
+
+def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from tray.commands.demo import run_demo
+
+    return run_demo(settings, real=args.real)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "prompts": _run_prompts,
     "status": _run_status,
     "viewer": _run_viewer,
     "notify-test": _run_notify_test,
+    "run": _run_run,
+    "demo": _run_demo,
 }
 
 
@@ -103,8 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        args.command = "run"
     try:
         settings = _settings(args)
     except ConfigError as exc:

@@ -287,7 +287,9 @@ def _budget(path: Path, text: str, item: Any) -> Budget:
         limit = float(item["limit"])
     except (TypeError, ValueError):
         raise ConfigError(f"{path}:{_line_of(text, 'limit')}: budget limit must be a number") from None
-    return Budget(scope=scope, limit=limit, period=str(item.get("period", "monthly")))
+    zone = item.get("timezone")
+    return Budget(scope=scope, limit=limit, period=str(item.get("period", "monthly")),
+                  timezone=str(zone) if zone else None)
 
 
 def _line_of(text: str, key: str) -> int:

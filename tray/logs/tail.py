@@ -26,7 +26,7 @@ def last_requests(path: Path, limit: int, secrets: Iterable[str] = ()) -> tuple[
         identity = identity_of(fd) or FileIdentity(0, 0, "")
         window = FIRST_WINDOW
         while True:
-            start = _line_start_at_or_before(fd, max(0, size - window))
+            start = line_start_at_or_before(fd, max(0, size - window))
             records, reader = _parse_window(fd, path, identity, start, size, secrets)
             if len(records) >= limit or start == 0:
                 return records[-limit:], reader
@@ -35,7 +35,7 @@ def last_requests(path: Path, limit: int, secrets: Iterable[str] = ()) -> tuple[
         os.close(fd)
 
 
-def _line_start_at_or_before(fd: int, offset: int) -> int:
+def line_start_at_or_before(fd: int, offset: int) -> int:
     """The start of the line containing `offset` (a window never begins mid-line)."""
     pos = offset
     while pos > 0:
@@ -48,9 +48,9 @@ def _line_start_at_or_before(fd: int, offset: int) -> int:
     return 0
 
 
-def _parse_window(fd: int, path: Path, identity: FileIdentity, start: int, end: int,
-                  secrets: Iterable[str]) -> tuple[list[RequestRecord], LogReader]:
-    reader = LogReader(secrets, file_time_resolver(path))
+def read_range(fd: int, reader: LogReader, identity: FileIdentity, start: int, end: int
+               ) -> dict[str, RequestRecord]:
+    """Feed bytes [start, end) of an open file (start at a line boundary) through `reader`."""
     records: dict[str, RequestRecord] = {}
     pos = start
     carry = b""
@@ -65,6 +65,13 @@ def _parse_window(fd: int, path: Path, identity: FileIdentity, start: int, end: 
                 records[record.id] = record
     for record in reader.settle():
         records[record.id] = record
+    return records
+
+
+def _parse_window(fd: int, path: Path, identity: FileIdentity, start: int, end: int,
+                  secrets: Iterable[str]) -> tuple[list[RequestRecord], LogReader]:
+    reader = LogReader(secrets, file_time_resolver(path))
+    records = read_range(fd, reader, identity, start, end)
     assembler = reader.assembler
     kept = [r for r in records.values() if not assembler.started_before_window(r.id, start)]
     return reader.in_log_order(kept), reader

@@ -1,0 +1,89 @@
+"""The built-in demo: its log parses as LiteLLM's --detailed_debug log, its endpoints poll, it cleans up."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tray.commands.demo import run_demo
+from tray.config import Settings
+from tray.demo import Demo, DemoProxy
+from tray.logs.reader import read_whole_file
+from tray.proxy.client import ProxyClient
+from tray.proxy.poll import poll_once
+
+
+@pytest.fixture
+def proxy(tmp_path: Path):
+    p = DemoProxy(tmp_path / "litellm.log", rate=0, seed=7).start()
+    yield p
+    p.stop()
+
+
+def test_log_parses_with_the_real_reader(proxy: DemoProxy) -> None:
+    ids = {proxy.one_request(fail=(i % 5 == 0)) for i in range(25)}
+    records, reader, _ = read_whole_file(proxy.log_path)
+    assert {r.id for r in records} == ids
+    assert sum(r.status == "error" for r in records) == 5
+    assert all(r.source == "debug" and r.model in ("cheap", "balanced", "frontier") for r in records)
+    assert all(r.messages and r.last_user_text for r in records)
+    failed = [r for r in records if r.status == "error"]
+    assert all(r.status_code == 500 and "InternalServerError" in (r.error or "") for r in failed)
+    assert any(r.tags for r in records)
+    assert reader.prompts_visible
+
+
+def test_endpoints_answer_like_litellm(proxy: DemoProxy) -> None:
+    for i in range(10):
+        proxy.one_request(fail=i == 0, model="cheap" if i % 2 else "frontier")
+    with ProxyClient(proxy.url) as client:
+        snap = poll_once(client)
+        assert snap.health.up and not snap.errors
+        m = snap.metrics
+        assert m is not None and m.era == "current"
+        assert m.requests_total == 10 and m.requests_failed == 1
+        assert set(m.requests_by_model) == {"cheap", "frontier"}
+        assert m.tokens_total and m.spend_total and m.spend_total > 2.0   # starts part-way into the budget
+        assert snap.spend is not None and snap.spend.by_tag and snap.spend.global_spend == pytest.approx(m.spend_total)
+        assert client.get("/health/liveliness", auth=False).json() == "I'm alive!"
+        rows = client.get("/spend/tags").json()
+        assert set(rows[0]) == {"individual_request_tag", "log_count", "total_spend"}
+
+
+def test_counters_grow_with_live_traffic(tmp_path: Path) -> None:
+    p = DemoProxy(tmp_path / "l.log", rate=20, seed=1).start()
+    try:
+        with ProxyClient(p.url) as client:
+            first = poll_once(client).metrics
+            time.sleep(0.6)
+            second = poll_once(client).metrics
+        assert first is not None and second is not None
+        assert second.requests_total > first.requests_total
+        assert second.spend_total >= first.spend_total
+    finally:
+        p.stop()
+    assert not [t for t in threading.enumerate() if t.name.startswith("demo-")]
+
+
+def test_demo_settings_and_cleanup() -> None:
+    demo = Demo(Settings(), rate=5).start()
+    folder = demo.dir
+    assert folder is not None and folder.exists()
+    assert demo.settings.data_dir.is_relative_to(folder) and demo.settings.log_path.is_relative_to(folder)
+    assert any(b.scope == "global" for b in demo.settings.budgets)
+    demo.stop()
+    assert not folder.exists()
+    assert not [t for t in threading.enumerate() if t.name.startswith("demo-")]
+
+
+def test_real_says_so_without_litellm(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tray.demo
+
+    monkeypatch.setattr(tray.demo, "real_support", lambda: None)
+    err = io.StringIO()
+    assert run_demo(Settings(), real=True, out=io.StringIO(), err=err) == 2
+    assert "needs LiteLLM" in err.getvalue()

@@ -1,0 +1,81 @@
+"""The engine against the demo proxy: named threads, state, notifications, stop within 2 s."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tray.alerts.types import Notification
+from tray.config import Settings
+from tray.demo import Demo
+from tray.engine import Engine
+from tray.state import TrayState
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_engine_follows_polls_alerts_and_stops() -> None:
+    states: list[TrayState] = []
+    notes: list[Notification] = []
+    with Demo(Settings(), rate=10) as demo:
+        demo.proxy.fail_rate = 0.3
+        engine = Engine(demo.settings, on_state=states.append, deliver=notes.append, environ={}).start()
+        try:
+            names = {t.name for t in engine.threads}
+            assert names == {"tray-log", "tray-poll", "tray-core", "tray-notify"}
+            assert wait_for(lambda: engine.state is not None and engine.state.requests_today >= 5
+                            and engine.state.proxy_up and engine.state.budgets)
+            assert wait_for(lambda: any("failed" in n.title.lower() for n in notes))
+            state = engine.state
+            assert state is not None
+            assert state.proxy_requests and state.spend_total and state.spend_by_model
+            assert state.budgets[0].text.startswith("Monthly $")
+            assert state.recent and state.prompts_hint is None
+            before = state.requests_today
+            assert wait_for(lambda: engine.state.requests_today > before, 5)
+        finally:
+            started = time.monotonic()
+            assert engine.stop(2.0) == []
+            assert time.monotonic() - started < 2.0
+    assert not [t for t in threading.enumerate() if t.name.startswith(("tray-", "demo-"))]
+
+
+def test_proxy_down_and_missing_log_are_shown(tmp_path: Path) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    settings = Settings(log_path=tmp_path / "missing.log", proxy_url="http://127.0.0.1:9",
+                        data_dir=tmp_path / "data", litellm_config=tmp_path / "none.yaml",
+                        env_file=tmp_path / "none.env", follow_poll_seconds=0.1)
+    engine = Engine(settings, transport=httpx.MockTransport(refuse), environ={}).start()
+    try:
+        assert wait_for(lambda: engine.state is not None and engine.state.proxy_up is False)
+        state = engine.state
+        assert state.level == "error" and "DOWN" in state.proxy_text
+        assert any("proxy down" in e for e in state.errors)
+        assert wait_for(lambda: any(e.startswith("log:") for e in engine.state.errors), 5)
+    finally:
+        assert engine.stop(2.0) == []
+
+
+def test_pause_reaches_the_notifier(tmp_path: Path) -> None:
+    settings = Settings(log_path=tmp_path / "l.log", proxy_url="http://127.0.0.1:9", data_dir=tmp_path / "d",
+                        litellm_config=tmp_path / "none.yaml", env_file=tmp_path / "none.env")
+    engine = Engine(settings, transport=httpx.MockTransport(lambda r: httpx.Response(503)), environ={})
+    now = time.time()
+    engine.handle("pause", 900.0, now)
+    assert engine.notifier.paused_until == now + 900.0
+    assert engine.compute(now).paused_until == now + 900.0
+    engine.handle("resume", None, now + 1)
+    assert engine.notifier.paused_until is None
+    engine.stop(0.1)
