@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 import httpx
 
 from tray.alerts.notifier import Notifier
-from tray.alerts.types import BudgetUpdate, Notification, ProxyPoll, SourceStatus
+from tray.alerts.types import BudgetUpdate, Notification, ProxyPoll, RequestSeen, SourceStatus
 from tray.config import Budget, ConfigError, Settings
 from tray.logs.ingest import LogIngestor
 from tray.model import BudgetStatus, ProxySnapshot, RequestRecord
@@ -44,6 +44,7 @@ from tray.store import Store
 
 log = logging.getLogger(__name__)
 
+BACKFILL = 200           # requests taken from the end of a log seen for the first time
 SPEND_EVERY = 3          # poll the database endpoints every this many polls (they cost a query)
 TICK_SECONDS = 1.0
 _TODAY = Budget("global", 0.0, "daily")
@@ -84,7 +85,8 @@ class Engine:
         self.notifier = Notifier.from_settings(settings)
         self.tally = RecordTally(self.started_at)
         self.ingestor = LogIngestor(settings.log_path, self.store, secrets=self.secrets,
-                                    max_line_bytes=settings.max_line_bytes, on_records=self._on_records)
+                                    max_line_bytes=settings.max_line_bytes, backfill=BACKFILL,
+                                    on_records=self._on_records, on_started=self._on_started)
         self.backoff = Backoff(interval=settings.poll_seconds)
         self.state: TrayState | None = None
         self.polls = 0
@@ -162,6 +164,9 @@ class Engine:
 
     def _on_records(self, records: list[RequestRecord]) -> None:
         self._events.put(("records", records))
+
+    def _on_started(self, started: list[tuple[str, str | None]]) -> None:
+        self._events.put(("started", started))
 
     def _poll_loop(self) -> None:
         previous: ProxySnapshot | None = None
@@ -244,6 +249,9 @@ class Engine:
                 log.exception("could not add log costs to the ledger")
             for record in records:
                 self._send(self.notifier.feed(record, now))
+        elif kind == "started":
+            for request_id, model in data:
+                self._send(self.notifier.feed(RequestSeen(request_id, model, now), now))
         elif kind == "poll":
             result: _Poll = data
             previous = self._poll

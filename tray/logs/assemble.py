@@ -66,6 +66,7 @@ class Assembler:
         self._unclaimed: deque[tuple[Access, Located, int, float]] = deque()
         self._events = 0
         self.start_offsets: dict[str, tuple[str, int]] = {}   # record id -> where it began
+        self.started: list[tuple[str, str | None]] = []       # (id, model) of requests under way
         self.first_start_offset: int | None = None   # of the first request body seen
 
     # -- feeding -----------------------------------------------------------------------------
@@ -114,6 +115,11 @@ class Assembler:
             out.extend(self.feed(item))
         return out
 
+    def take_started(self) -> list[tuple[str, str | None]]:
+        """Requests that began (and got the id their record will have) since the last call."""
+        started, self.started = self.started, []
+        return started
+
     def settle(self, waited: float = 0.0) -> list[RequestRecord]:
         """At the end of what there is to read: access lines that have waited `waited` seconds
         get their request. Requests under way stay pending (they may finish later)."""
@@ -153,6 +159,8 @@ class Assembler:
             return
         if not chosen.finished:      # an emitted record keeps the id it was stored under
             chosen.call_id = event.call_id
+            model = chosen.body.get("model")
+            self.started.append((event.call_id, model if isinstance(model, str) else None))
         chosen.deployment = event.deployment
         self._by_call[event.call_id] = chosen
 

@@ -9,12 +9,14 @@ re-read idempotent.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
-from tray.logs.follow import FileIdentity, Follower, Waker
+from tray.logs.follow import FileIdentity, Follower, Waker, identity_of
 from tray.logs.reader import LogReader, file_time_resolver
+from tray.logs.tail import last_requests
 from tray.model import RequestRecord
 from tray.store import Checkpoint, Store
 
@@ -34,24 +36,48 @@ class LogIngestor:
         *,
         secrets: Iterable[str] = (),
         max_line_bytes: int = 16 * 1024 * 1024,
-        from_end_if_new: bool = False,
+        backfill: int = 0,
         on_records: Callable[[list[RequestRecord]], None] | None = None,
+        on_started: Callable[[list[tuple[str, str | None]]], None] | None = None,
         live: bool = True,
     ) -> None:
         self.path = Path(path)
         self.store = store
         self.on_records = on_records
+        self.on_started = on_started
+        self.secrets = tuple(secrets)
+        self.total = 0
         saved = store.checkpoint(str(self.path))
+        if saved is None and backfill > 0:
+            saved = self._backfill(backfill)
         identity = FileIdentity(saved.device, saved.inode, saved.fingerprint) if saved else None
         self.follower = Follower(
             self.path,
             start_identity=identity,
             start_offset=saved.offset if saved else 0,
-            from_end=from_end_if_new and saved is None,
             max_line_bytes=max_line_bytes,
         )
-        self.reader = LogReader(secrets, None if live else file_time_resolver(self.path))
-        self.total = 0
+        self.reader = LogReader(self.secrets, None if live else file_time_resolver(self.path))
+
+    def _backfill(self, limit: int) -> Checkpoint | None:
+        """First start on a file: store its last `limit` requests instead of reading it all,
+        and follow from there (a debug log may hold gigabytes of history)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return None              # not there yet: the follower waits and reads it from 0
+        try:
+            identity = identity_of(fd)
+        finally:
+            os.close(fd)
+        if identity is None:
+            return None
+        records, reader = last_requests(self.path, limit, self.secrets)
+        checkpoint = Checkpoint(str(self.path), identity.device, identity.inode,
+                                identity.fingerprint, reader.safe_offset())
+        self.store.commit(records, checkpoint)
+        self.total += len(records)
+        return checkpoint
 
     @property
     def error(self) -> str | None:
@@ -72,6 +98,9 @@ class LogIngestor:
         if settled and identity is not None:
             self._commit(settled, identity)
             done.extend(settled)
+        started = self.reader.assembler.take_started()
+        if started and self.on_started is not None:
+            self.on_started(started)
         if done and self.on_records is not None:
             self.on_records(done)
         return done

@@ -1,0 +1,61 @@
+"""Following into the store: first start takes only the end of a big log; starts are reported."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tray.logs.ingest import LogIngestor
+from tray.logs.reader import read_whole_file
+from tray.store import Store
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "litellm-1.110.2" / "debug.log"
+CALL_ID = "0badc0de-1111-2222-3333-444455556666"
+
+
+def request_lines(step: str) -> str:
+    """One request as LiteLLM 1.110 writes it, cut at `step` (start, done or access)."""
+    body = {"model": "cheap", "messages": [{"role": "user", "content": "fresh request [req-900]"}]}
+    lines = [
+        "20:00:00 - LiteLLM Proxy:DEBUG: common_request_processing.py:3121 - Request received by LiteLLM:",
+        json.dumps(body),
+        "20:00:00 - LiteLLM:DEBUG: utils.py:600 - litellm.acompletion(REDACTED', model='openai/gpt-4o-mini', "
+        f"messages=[{{'role': 'user', 'content': 'fresh request [req-900]'}}], litellm_call_id='{CALL_ID}')",
+    ]
+    if step in ("done", "access"):
+        lines.append(f"20:00:01 - LiteLLM Proxy:DEBUG: common_request_processing.py:1884 - litellm_call_id={CALL_ID}: "
+                     "response model mismatch - requested='cheap' downstream='gpt-4o-mini'.")
+    if step == "access":
+        lines.append('INFO:     127.0.0.1:40000 - "POST /v1/chat/completions HTTP/1.1" 200 OK')
+    return "\n".join(lines) + "\n"
+
+
+def test_first_start_stores_the_last_requests_then_follows(tmp_path: Path) -> None:
+    log = tmp_path / "litellm.log"
+    shutil.copy(FIXTURE, log)
+    everything, _, _ = read_whole_file(log)
+    store = Store()
+    started: list[tuple[str, str | None]] = []
+    ingestor = LogIngestor(log, store, backfill=5, on_started=started.extend)
+    assert [r.id for r in store.recent()] == [r.id for r in everything[-5:]]
+    with open(log, "a") as handle:
+        handle.write(request_lines("start"))
+    assert ingestor.step() == [] and started == [(CALL_ID, "cheap")]
+    with open(log, "a") as handle:
+        handle.write(request_lines("access")[len(request_lines("start")):])
+    done = ingestor.step()
+    assert [(r.id, r.status, r.status_code) for r in done][-1] == (CALL_ID, "ok", 200)
+    assert store.count() == 6
+
+
+def test_a_restart_resumes_from_the_checkpoint_not_the_start(tmp_path: Path) -> None:
+    log = tmp_path / "litellm.log"
+    shutil.copy(FIXTURE, log)
+    store = Store()
+    LogIngestor(log, store, backfill=3)
+    with open(log, "a") as handle:
+        handle.write(request_lines("access"))
+    again = LogIngestor(log, store, backfill=3)     # a checkpoint exists: no second backfill
+    again.step()
+    assert store.count() == 4 and store.get(CALL_ID) is not None
