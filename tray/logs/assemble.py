@@ -24,6 +24,8 @@ from tray.redact import redact, redact_any
 
 #: Finished requests kept for late lines (status code, cost), by count.
 RECENT_KEEP = 256
+#: Recent successes still waiting for a cost line that names no request.
+UNPRICED_KEEP = 32
 #: Unfinished requests older than this many newer requests are given up on (lines lost).
 PENDING_LIMIT = 2000
 #: An access line waits this many events for the request whose outcome it reports.
@@ -47,6 +49,7 @@ class _Request:
     end_time: str | None = None
     latency_ms: float | None = None
     access_only: bool = False
+    messages: list[dict[str, Any]] | None = None   # redacted, once
 
 
 class Assembler:
@@ -61,6 +64,7 @@ class Assembler:
         self._by_call: dict[str, _Request] = {}
         self._awaiting_code: deque[_Request] = deque()  # finished, no access line yet
         self._recent: deque[_Request] = deque(maxlen=RECENT_KEEP)
+        self._unpriced: deque[_Request] = deque(maxlen=UNPRICED_KEEP)  # recent successes, no cost yet
         self._cost_model: str | None = None
         # access lines waiting for their request's outcome line: (event, where, count, when)
         self._unclaimed: deque[tuple[Access, Located, int, float]] = deque()
@@ -185,6 +189,8 @@ class Assembler:
             self._pending.remove(request)
         self._awaiting_code.append(request)
         self._recent.append(request)
+        if request.failure is None and request.cost is None and request.call_id and not request.access_only:
+            self._unpriced.append(request)
         waiting = next((e for e in self._unclaimed if _fits(request, e[0].status_code, exact=True)),
                        None) or next((e for e in self._unclaimed if _fits(request, e[0].status_code)), None)
         if waiting is not None and not request.access_only:
@@ -261,11 +267,12 @@ class Assembler:
         self._cost_model = None
         # A cost line names no request: take it only when one request can be its owner.
         # LiteLLM prices a response after sending it: the owner is a finished success.
-        owners = [r for r in self._recent if r.cost is None and r.failure is None and r.call_id
-                  and not r.access_only and _same_model(r.deployment, model)]
+        owners = [r for r in self._unpriced if r.cost is None and r.failure is None
+                  and _same_model(r.deployment, model)]
         if len(owners) != 1:
             return []
         owners[0].cost = event.value
+        self._unpriced.remove(owners[0])
         return [owners[0]]
 
     def _response(self, event: Response, item: Located) -> list[_Request]:
@@ -299,6 +306,12 @@ class Assembler:
         )
 
     # -- output ------------------------------------------------------------------------------
+    def _messages(self, request: _Request, messages: list[Any]) -> list[dict[str, Any]]:
+        """Redacted once per request: a record is emitted again when later lines add to it."""
+        if request.messages is None:
+            request.messages = redact_any([_message(m) for m in messages], self.secrets)
+        return request.messages
+
     def _record(self, request: _Request) -> RequestRecord:
         body = request.body
         metadata = body.get("metadata") or body.get("litellm_metadata") or {}
@@ -313,7 +326,7 @@ class Assembler:
             id=request_id,
             time=request.time,
             model=body.get("model") if isinstance(body.get("model"), str) else None,
-            messages=redact_any([_message(m) for m in messages], self.secrets),
+            messages=self._messages(request, messages),
             response=redact(response.text, self.secrets) if response else None,
             status="error" if request.failure is not None else "ok",
             status_code=request.status_code,

@@ -26,7 +26,9 @@ _TEXT_HEADER = re.compile(
     r"(?:[\w.<>-]+:\d+ - )?(?P<message>.*)$", re.S
 )
 _GUIDE_REQUEST = re.compile(r"^(?:\S+ )?(?P<method>POST|GET|PUT|DELETE) (?P<path>/\S+)\s*$")
-_GUIDE_MARKERS = (b"Body: {", b"Response: {", b"\nPOST /")
+#: The guide format's request body; its other lines are looked for once a body was seen.
+_GUIDE_BODY = b"Body: {"
+_GUIDE_MORE = (b"Response: {", b"\nPOST /")
 _REQUEST_RECEIVED = REQUEST_RECEIVED.encode()
 #: A multi-line block (the guide's JSON bodies) larger than this is abandoned.
 BLOCK_LIMIT = 16 * 1024 * 1024
@@ -56,8 +58,18 @@ class TimeResolver:
 
     def __init__(self, reference: Callable[[], datetime] = local_now) -> None:
         self.reference = reference
+        self._last: tuple[str, str] = ("", "")
 
     def resolve(self, clock: str) -> str:
+        """Lines come in bursts within one second: the last answer is reused for 1 s."""
+        last_clock, last_iso = self._last
+        if clock == last_clock:
+            return last_iso
+        iso = self._resolve(clock)
+        self._last = (clock, iso)
+        return iso
+
+    def _resolve(self, clock: str) -> str:
         ref = self.reference()
         hour, minute, second = (int(x) for x in clock.split(":"))
         moment = ref.replace(hour=hour, minute=minute, second=second, microsecond=0)
@@ -117,10 +129,11 @@ class LineScanner:
             if self._block is not None:
                 pos = yield from self._collect_block(data, pos, base)
 
-    @staticmethod
-    def _interesting_lines(data: bytes, pos: int) -> list[int]:
+    def _interesting_lines(self, data: bytes, pos: int) -> list[int]:
         starts: set[int] = set()
-        for marker in MARKERS + _GUIDE_MARKERS:
+        guide = (_GUIDE_BODY, *_GUIDE_MORE) if "guide" in self.stats.lines or _GUIDE_BODY in data \
+            else ()
+        for marker in MARKERS + guide:
             at = data.find(marker, pos)
             while at >= 0:
                 line_start = data.rfind(b"\n", pos, at) + 1 if at > pos else pos
