@@ -43,6 +43,8 @@ class RequestRecord:
     stream: bool = False
     tags: list[str] = field(default_factory=list)
     source: str = ""
+    #: Where the request began in its log file: orders records oldest first. Not stored.
+    log_offset: int = field(default=-1, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The `prompts --json` object, keys in contract order."""

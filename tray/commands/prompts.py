@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from tray.config import Settings, master_key
-from tray.logs.reader import PROMPTS_HIDDEN_HINT, read_whole_file
+from tray.logs.reader import PROMPTS_HIDDEN_HINT, LogReader, file_time_resolver, iter_whole_file
 from tray.logs.tail import last_requests
 from tray.model import RequestRecord
 from tray.store import Store
@@ -28,8 +28,14 @@ def run_prompts(settings: Settings, *, limit: int, as_json: bool, from_log: bool
             return 2
         if limit > 0:
             records, reader = last_requests(path, limit, secrets)
+        elif as_json:   # every request: streamed, so memory does not grow with the file
+            reader = LogReader(secrets, file_time_resolver(path))
+            for record in iter_whole_file(path, secrets, settings.max_line_bytes, reader):
+                out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+            return 0
         else:
-            records, reader, _ = read_whole_file(path, secrets, settings.max_line_bytes)
+            reader = LogReader(secrets, file_time_resolver(path))
+            records = list(iter_whole_file(path, secrets, settings.max_line_bytes, reader))
         if records and not reader.prompts_visible:
             hint = PROMPTS_HIDDEN_HINT
     else:

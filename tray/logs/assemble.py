@@ -69,7 +69,6 @@ class Assembler:
         # access lines waiting for their request's outcome line: (event, where, count, when)
         self._unclaimed: deque[tuple[Access, Located, int, float]] = deque()
         self._events = 0
-        self.start_offsets: dict[str, tuple[str, int]] = {}   # record id -> where it began
         self.started: list[tuple[str, str | None]] = []       # (id, model) of requests under way
         self.first_start_offset: int | None = None   # of the first request body seen
 
@@ -142,9 +141,11 @@ class Assembler:
             return False
         return first is not None and int(offset, 16) < first and window_start > 0
 
-    def safe_offset(self, default: int) -> int:
-        """Where a restart must re-read from so that no request in progress is lost."""
-        offsets = [r.start_offset for r in (*self._pending, *self._awaiting_code)
+    def safe_offset(self, default: int, *, unpriced: bool = False) -> int:
+        """Where a restart must re-read from so that no request in progress is lost
+        (`unpriced`: nor a recent success that a later cost line may still reach)."""
+        late = self._unpriced if unpriced else ()
+        offsets = [r.start_offset for r in (*self._pending, *self._awaiting_code, *late)
                    if r.file_key == self.file_key]
         return min(offsets, default=default)
 
@@ -188,6 +189,8 @@ class Assembler:
         if request in self._pending:
             self._pending.remove(request)
         self._awaiting_code.append(request)
+        if len(self._recent) == self._recent.maxlen:
+            self._forget(self._recent[0])
         self._recent.append(request)
         if request.failure is None and request.cost is None and request.call_id and not request.access_only:
             self._unpriced.append(request)
@@ -297,6 +300,13 @@ class Assembler:
             self._finish(request, item.time)
         return [request]
 
+    def _forget(self, request: _Request) -> None:
+        """A request leaving the recent window: its call id no longer needs to be found."""
+        for call_id in [k for k, v in self._by_call.items() if v is request] if request.call_id is None \
+                else [request.call_id]:
+            if self._by_call.get(call_id) is request:
+                del self._by_call[call_id]
+
     def _give_up(self, request: _Request) -> None:
         if request in self._pending:
             self._pending.remove(request)
@@ -321,7 +331,6 @@ class Assembler:
         messages = messages if isinstance(messages, list) else []
         response = request.response
         request_id = request.call_id or f"{request.file_key}-{request.start_offset:x}"
-        self.start_offsets[request_id] = (request.file_key, request.start_offset)
         return RequestRecord(
             id=request_id,
             time=request.time,
@@ -339,6 +348,7 @@ class Assembler:
             stream=bool(body.get("stream")),
             tags=[str(t) for t in tags],
             source=self.source,
+            log_offset=request.start_offset,
         )
 
 

@@ -97,7 +97,6 @@ Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens
 REQUEST_RECEIVED = "Request received by LiteLLM:"
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
 _CALL_ID_KW = re.compile(r"litellm_call_id['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
-_DEPLOYMENT = re.compile(r"\bmodel='(?P<model>[^']+)'")
 _DONE = re.compile(r"litellm_call_id=(?P<id>[0-9a-fA-F-]{8,}): (?:response model mismatch|streaming chunk model mismatch)")
 _FAILURE = re.compile(
     r"Exception occured - (?:litellm_call_id=(?P<id>[0-9a-fA-F-]+|None) - )?(?P<msg>.*)", re.S
@@ -179,8 +178,7 @@ def events_from_message(message: str) -> list[Event]:
             return events
         call = _CALL_ID_KW.search(message)
         if call and "messages" in message:
-            deployment = _DEPLOYMENT.search(message)
-            events.append(Bind(call["id"], message, deployment["model"] if deployment else None))
+            events.append(Bind(call["id"], message, _deployment(message)))
             return events
     if message.startswith("response_cost: "):
         cost = _COST.match(message)
@@ -209,6 +207,16 @@ _KW_USAGE = re.compile(
     r"'usage_object': \{(?=[^}]*'completion_tokens': (?P<c>\d+))(?=[^}]*'prompt_tokens': (?P<p>\d+))"
     r"(?=[^}]*'total_tokens': (?P<t>\d+))"
 )
+
+
+def _deployment(message: str) -> str | None:
+    """The `model='...'` keyword of a LiteLLM call line (str.find: lines run to 100 KB)."""
+    at = message.find(", model='")
+    if at < 0:
+        return None
+    start = at + len(", model='")
+    end = message.find("'", start)
+    return message[start:end] if end > start else None
 
 
 def _success_kwargs(message: str) -> list[Event]:

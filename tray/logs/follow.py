@@ -99,7 +99,7 @@ class Follower:
         self._stat_key: tuple[int, int] | None = None
         self._read_pos = 0                  # next byte to read from the file
         self._line_start = 0                # file offset of the first byte in _partial
-        self._partial = b""
+        self._partial = bytearray()         # grows in place: a long line is never copied whole
         self._skipping = False              # inside a line longer than the cap
         self._resume = (start_identity, start_offset)
         self._from_end = from_end
@@ -217,7 +217,7 @@ class Follower:
     def _reset_position(self, offset: int) -> None:
         self._read_pos = offset
         self._line_start = offset
-        self._partial = b""
+        self._partial = bytearray()
         self._skipping = False
         if self._fd is not None and offset == 0:
             self._identity = identity_of(self._fd)
@@ -258,16 +258,20 @@ class Follower:
                 self._skip_partial()
                 self._line_start = self._read_pos
             else:
-                self._partial += data[pos:]
+                self._partial += memoryview(data)[pos:]
             return None
         first_newline = data.find(b"\n", pos)
         if len(self._partial) + first_newline - pos > self.max_line_bytes:
             self._skip_partial()
             pos = first_newline + 1
             self._line_start = start_of_data + pos
-        body = self._partial + data[pos : last_newline + 1]
+        if self._partial:
+            self._partial += memoryview(data)[pos : last_newline + 1]
+            body = bytes(self._partial)
+        else:
+            body = data[pos : last_newline + 1]
         chunk_offset = self._line_start
-        self._partial = data[last_newline + 1 :]
+        self._partial = bytearray(memoryview(data)[last_newline + 1 :])
         self._line_start = start_of_data + last_newline + 1
         if len(self._partial) > self.max_line_bytes:
             self._skip_partial()
@@ -282,7 +286,7 @@ class Follower:
     def _skip_partial(self) -> None:
         self.skipped_long_lines += 1
         log.warning("skipped a line longer than %d bytes in %s", self.max_line_bytes, self.path)
-        self._partial = b""
+        self._partial = bytearray()
         self._skipping = True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from tray.logs.assemble import Assembler
 from tray.logs.follow import Chunk, Follower
@@ -39,14 +39,14 @@ class LogReader:
     def settle(self, waited: float = 0.0) -> list[RequestRecord]:
         return self.assembler.settle(waited)
 
-    def in_log_order(self, records: Iterable[RequestRecord]) -> list[RequestRecord]:
+    @staticmethod
+    def in_log_order(records: Iterable[RequestRecord]) -> list[RequestRecord]:
         """Oldest first: by where each request began in the log (its outcome may come later)."""
-        starts = self.assembler.start_offsets
-        return sorted(records, key=lambda r: starts.get(r.id, ("", 0)))
+        return sorted(records, key=lambda r: r.log_offset)
 
-    def safe_offset(self) -> int:
+    def safe_offset(self, *, unpriced: bool = False) -> int:
         """Offset a restart must resume from: before every request still being assembled."""
-        offset = self.assembler.safe_offset(self._end)
+        offset = self.assembler.safe_offset(self._end, unpriced=unpriced)
         carry = self.scanner.carry_offset
         return min(offset, carry) if carry is not None else offset
 
@@ -86,18 +86,34 @@ def file_time_resolver(path: Path) -> TimeResolver:
     return TimeResolver(lambda: reference)
 
 
-def read_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int = 16 * 1024 * 1024
-                    ) -> tuple[list[RequestRecord], LogReader, Follower]:
-    """Parse a whole file once: every request in it, in the order their outcome was logged."""
-    reader = LogReader(secrets, file_time_resolver(path))
-    follower = Follower(path, max_line_bytes=max_line_bytes, chunk_bytes=4 * 1024 * 1024)
-    records: dict[str, RequestRecord] = {}
+def iter_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int = 16 * 1024 * 1024,
+                    reader: LogReader | None = None, follower: Follower | None = None
+                    ) -> Iterator[RequestRecord]:
+    """Every request in a file, oldest first, holding only the requests still being assembled:
+    a record is released once every request that began before it has been released."""
+    reader = reader or LogReader(secrets, file_time_resolver(path))
+    follower = follower or Follower(path, max_line_bytes=max_line_bytes, chunk_bytes=4 * 1024 * 1024)
+    held: dict[str, RequestRecord] = {}
     try:
         for chunk in follower.chunks():
             for record in reader.feed(chunk):
-                records[record.id] = record
+                held[record.id] = record
+            safe = reader.safe_offset(unpriced=True)
+            ready = [r for r in held.values() if r.log_offset < safe]
+            for record in reader.in_log_order(ready):
+                del held[record.id]
+                yield record
         for record in reader.settle():
-            records[record.id] = record
+            held[record.id] = record
+        yield from reader.in_log_order(held.values())
     finally:
         follower.close()
-    return reader.in_log_order(records.values()), reader, follower
+
+
+def read_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int = 16 * 1024 * 1024
+                    ) -> tuple[list[RequestRecord], LogReader, Follower]:
+    """Parse a whole file once: every request in it, oldest first, as a list."""
+    reader = LogReader(secrets, file_time_resolver(path))
+    follower = Follower(path, max_line_bytes=max_line_bytes, chunk_bytes=4 * 1024 * 1024)
+    records = list(iter_whole_file(path, secrets, max_line_bytes, reader, follower))
+    return records, reader, follower
