@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from functools import lru_cache
+from itertools import islice
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -154,10 +156,11 @@ class Assembler:
         if event.call_id in self._by_call:
             return
         unbound = [r for r in self._pending if r.call_id is None]
-        # A request refused early (invalid model) may be named only after its error line.
-        finished = [r for r in self._recent if r.call_id is None and not r.access_only]
-        chosen = next((r for r in (*unbound, *finished) if self._hint(r) and self._hint(r) in event.text),
-                      None)
+        chosen = next((r for r in unbound if self._hint(r) and self._hint(r) in event.text), None)
+        if chosen is None:
+            # A request refused early (invalid model) may be named only after its error line.
+            chosen = next((r for r in reversed(self._recent) if r.call_id is None and not r.access_only
+                           and self._hint(r) and self._hint(r) in event.text), None)
         if chosen is None and unbound:
             chosen = next((r for r in unbound if not self._hint(r)), unbound[0])
         if chosen is None:
@@ -270,8 +273,8 @@ class Assembler:
         self._cost_model = None
         # A cost line names no request: take it only when one request can be its owner.
         # LiteLLM prices a response after sending it: the owner is a finished success.
-        owners = [r for r in self._unpriced if r.cost is None and r.failure is None
-                  and _same_model(r.deployment, model)]
+        owners = list(islice((r for r in self._unpriced if r.cost is None and r.failure is None
+                              and _same_model(r.deployment, model)), 2))
         if len(owners) != 1:
             return []
         owners[0].cost = event.value
@@ -386,6 +389,7 @@ def _message(message: Any) -> dict[str, Any]:
     return result
 
 
+@lru_cache(maxsize=1024)
 def _same_model(deployment: str | None, model: str | None) -> bool:
     if not model or not deployment:
         return True
