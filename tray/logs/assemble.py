@@ -76,6 +76,19 @@ class Assembler:
 
     # -- feeding -----------------------------------------------------------------------------
     def feed(self, item: Located) -> list[RequestRecord]:
+        return [self._record(r) for r in self._apply(item) if r.finished]
+
+    def feed_all(self, items: Iterable[Located]) -> list[RequestRecord]:
+        """Like `feed` for many events, building each changed request's record once."""
+        changed: dict[int, _Request] = {}
+        for item in items:
+            for request in self._apply(item):
+                changed.pop(id(request), None)
+                changed[id(request)] = request
+        return [self._record(r) for r in changed.values() if r.finished]
+
+    def _apply(self, item: Located) -> list[_Request]:
+        """Take one event; return the requests it changed."""
         event = item.event
         changed: list[_Request] = []
         self._events += 1
@@ -112,13 +125,7 @@ class Assembler:
                 usage = Response(None, event.prompt_tokens, event.completion_tokens, event.total_tokens)
                 request.response = _merge_response(request.response, usage)
                 changed.append(request)
-        return [self._record(r) for r in changed if r.finished]
-
-    def feed_all(self, items: Iterable[Located]) -> list[RequestRecord]:
-        out: list[RequestRecord] = []
-        for item in items:
-            out.extend(self.feed(item))
-        return out
+        return changed
 
     def take_started(self) -> list[tuple[str, str | None]]:
         """Requests that began (and got the id their record will have) since the last call."""

@@ -30,11 +30,11 @@ class LogReader:
         if chunk.identity.key != self.assembler.file_key:
             self.assembler.file_key = chunk.identity.key
         self._end = chunk.end
-        out: list[RequestRecord] = []
-        for item in self.scanner.scan(chunk.data, chunk.offset):
-            self.assembler.source = _source_of(item, self.scanner)
-            out.extend(self.assembler.feed(item))
-        return _latest_per_id(out)
+        records = self.assembler.feed_all(self.scanner.scan(chunk.data, chunk.offset))
+        self.assembler.source = _source_of(self.scanner)
+        for record in records:
+            record.source = self.assembler.source
+        return records
 
     def settle(self, waited: float = 0.0) -> list[RequestRecord]:
         return self.assembler.settle(waited)
@@ -59,21 +59,10 @@ class LogReader:
         return self.scanner.stats.formats
 
 
-def _source_of(item: object, scanner: LineScanner) -> str:
-    """Name the format of the line an event came from (the most recent format seen)."""
+def _source_of(scanner: LineScanner) -> str:
+    """Name the file's format: the one most of its request lines were in."""
     stats = scanner.stats.lines
     return max(stats, key=stats.get) if stats else "debug"
-
-
-def _latest_per_id(records: list[RequestRecord]) -> list[RequestRecord]:
-    """One record per id (the last version), in first-seen order."""
-    if len(records) < 2:
-        return records
-    latest: dict[str, RequestRecord] = {}
-    for record in records:
-        latest.pop(record.id, None)
-        latest[record.id] = record
-    return list(latest.values())
 
 
 def file_time_resolver(path: Path) -> TimeResolver:
