@@ -63,6 +63,19 @@ def head_fingerprint(fd: int) -> str | None:
     return hashlib.blake2b(head, digest_size=12).hexdigest()
 
 
+def line_start_at_or_before(fd: int, offset: int) -> int:
+    """The start of the line holding `offset`, so a read never begins mid-line."""
+    pos = offset
+    while pos > 0:
+        step = min(64 * 1024, pos)
+        block = os.pread(fd, step, pos - step)
+        newline = block.rfind(b"\n")
+        if newline >= 0:
+            return pos - step + newline + 1
+        pos -= step
+    return 0
+
+
 def identity_of(fd: int) -> FileIdentity | None:
     info = os.fstat(fd)
     fingerprint = head_fingerprint(fd)
@@ -182,25 +195,13 @@ class Follower:
             start = info.st_size
             self._from_end = False
             # start at a line boundary: back up to just after the last newline
-            start = self._last_line_boundary(fd, start)
+            start = line_start_at_or_before(fd, start)
         elif resume_identity is not None and self._identity == resume_identity \
                 and resume_offset <= info.st_size:
             start = resume_offset
         self._reset_position(start)
         self.error = None
         return True
-
-    @staticmethod
-    def _last_line_boundary(fd: int, size: int) -> int:
-        pos = size
-        while pos > 0:
-            step = min(65536, pos)
-            block = os.pread(fd, step, pos - step)
-            newline = block.rfind(b"\n")
-            if newline >= 0:
-                return pos - step + newline + 1
-            pos -= step
-        return 0
 
     def _was_rewritten(self) -> bool:
         """Truncated, copytruncated, or overwritten in place with the same inode."""

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tray.config import Settings, master_key
-from tray.logs.follow import FileIdentity, identity_of
+from tray.logs.follow import FileIdentity, identity_of, line_start_at_or_before
 from tray.logs.reader import LogReader, file_time_resolver
-from tray.logs.tail import line_start_at_or_before, read_range
+from tray.logs.tail import read_range
 
 WINDOW = 512 * 1024 * 1024
 

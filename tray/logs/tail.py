@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from tray.logs.follow import Chunk, FileIdentity, identity_of
+from tray.logs.follow import Chunk, FileIdentity, identity_of, line_start_at_or_before
 from tray.logs.reader import LogReader, file_time_resolver
 from tray.model import RequestRecord
 
@@ -33,19 +33,6 @@ def last_requests(path: Path, limit: int, secrets: Iterable[str] = ()) -> tuple[
             window *= 2
     finally:
         os.close(fd)
-
-
-def line_start_at_or_before(fd: int, offset: int) -> int:
-    """The start of the line containing `offset` (a window never begins mid-line)."""
-    pos = offset
-    while pos > 0:
-        step = min(64 * 1024, pos)
-        block = os.pread(fd, step, pos - step)
-        newline = block.rfind(b"\n")
-        if newline >= 0:
-            return pos - step + newline + 1
-        pos -= step
-    return 0
 
 
 def read_range(fd: int, reader: LogReader, identity: FileIdentity, start: int, end: int
