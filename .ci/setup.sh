@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(xvfb trayer xdotool x11-utils imagemagick dunst libnotify-bin dbus-x11 dbus-bin
               libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 pkg-config
-              python3-tk desktop-file-utils)
+              python3-tk desktop-file-utils
+              binutils)   # binutils: objdump for the PyInstaller build test
 LITELLM_VERSION="${LITELLM_VERSION:-1.110.2}"
 
 missing=()

@@ -79,3 +79,20 @@ def test_pause_reaches_the_notifier(tmp_path: Path) -> None:
     engine.handle("resume", None, now + 1)
     assert engine.notifier.paused_until is None
     engine.stop(0.1)
+
+
+def test_failed_delivery_is_shown_not_fatal(tmp_path: Path) -> None:
+    def broken(notification: Notification) -> None:
+        raise OSError("no D-Bus session")
+
+    settings = Settings(log_path=tmp_path / "l.log", proxy_url="http://127.0.0.1:9", data_dir=tmp_path / "d",
+                        litellm_config=tmp_path / "none.yaml", env_file=tmp_path / "none.env")
+    engine = Engine(settings, deliver=broken, transport=httpx.MockTransport(lambda r: httpx.Response(503)),
+                    environ={}).start()
+    try:
+        engine._send([Notification("Proxy down", "x", "critical", time.time(), request_ids=("r1",))])
+        assert wait_for(lambda: engine.state is not None and engine.state.notify_error == "OSError: no D-Bus session")
+        assert engine.state.last_alert is not None and engine.state.last_alert.request_ids == ("r1",)
+        assert {t.name for t in engine.threads if t.is_alive()} >= {"tray-notify", "tray-core"}
+    finally:
+        assert engine.stop(2.0) == []

@@ -123,3 +123,18 @@ def test_tooltip_one_liner() -> None:
 def test_helpers() -> None:
     assert money(0.0042) == "$0.0042" and money(1234.5) == "$1,234" and money(None) == "?"
     assert first_words("one  two\nthree") == "one two three"
+
+
+def test_last_alert_and_notification_failure_are_kept_for_the_menu() -> None:
+    from tray.alerts.types import Notification
+
+    note = Notification("Request  failed:\ncheap " + "x" * 80, "body", "warning", NOW - 60,
+                        request_ids=("r1", "r2"))
+    state = compute_state(tz_tally(), None, [], now=NOW, proxy_url=URL, tz=UTC, last_alert=note,
+                          notify_error="no notification backend could deliver (plyer: no dbus)")
+    assert state.last_alert is not None
+    assert state.last_alert.time == "15:29" and state.last_alert.request_ids == ("r1", "r2")
+    assert state.last_alert.label.startswith("Last alert: Request failed: cheap xx")
+    assert state.last_alert.label.endswith("… (15:29)…") and len(state.last_alert.label) < 90
+    assert state.notify_error == "no notification backend could deliver (plyer: no dbus)"
+    assert compute_state(tz_tally(), None, [], now=NOW, proxy_url=URL, tz=UTC).last_alert is None

@@ -1,6 +1,7 @@
 """The `litellm-tray` command: parses options, loads settings, hands off to one module per command.
 
-Exit codes: 0 ran (even when the proxy is down), 2 usage or config error.
+Exit codes: 0 ran (even when the proxy is down), 2 usage or config error; `doctor` exits 1
+when a check failed, `autostart status` 1 when no login item is installed.
 """
 
 from __future__ import annotations
@@ -61,6 +62,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the tray app against a built-in demo proxy with live traffic")
     _global_options(demo, top=False)
     demo.add_argument("--real", action="store_true", help="use a real LiteLLM proxy (needs LiteLLM installed)")
+
+    doctor = commands.add_parser(
+        "doctor", help="check the log, LiteLLM's config, the proxy and the desktop, and say what to fix",
+        description="One line per check (ok, warn, fail, or skip when an earlier check failed), "
+                    "with advice below it. Exit status: 1 when any check failed, 0 otherwise "
+                    "(warnings do not fail).")
+    _global_options(doctor, top=False)
+    doctor.add_argument("--notify", action="store_true", help="also send a test notification")
+
+    login = commands.add_parser(
+        "autostart", help="start the tray at login: on, off, or status",
+        description="Installs or removes the login item for this platform (Linux: XDG autostart "
+                    "entry; macOS: LaunchAgent; Windows: Startup folder). `status` exits 1 when off.")
+    _global_options(login, top=False)
+    login.add_argument("action", choices=("on", "off", "status"))
+
+    config = commands.add_parser(
+        "config", help="write a commented config file (--init), or check the current one",
+        description="Without --init: load the config file and report it valid, or exit 2 with "
+                    "the file, line and fault.")
+    _global_options(config, top=False)
+    config.add_argument("--init", action="store_true",
+                        help="write every setting with its default to --config PATH or the default path")
+    config.add_argument("--force", action="store_true", help="with --init: replace an existing file")
     return parser
 
 
@@ -110,6 +135,30 @@ def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(settings, real=args.real)
 
 
+def _run_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from tray.commands.doctor import run_doctor
+
+    return run_doctor(settings, notify=args.notify)
+
+
+def _run_autostart(args: argparse.Namespace, settings: Settings | None) -> int:
+    from tray.commands.autostart import run_autostart
+
+    return run_autostart(args.action, {name: getattr(args, name, None) for name in ("config", "log", "proxy")})
+
+
+def _run_config(args: argparse.Namespace, settings: Settings | None) -> int:
+    from tray.commands.config_cmd import run_config
+
+    return run_config(getattr(args, "config", None), init=args.init, force=args.force)
+
+
+# Commands that must work while the config file is broken (to replace it, or to stop autostart).
+WITHOUT_SETTINGS: dict[str, Callable[[argparse.Namespace, Settings | None], int]] = {
+    "autostart": _run_autostart,
+    "config": _run_config,
+}
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "prompts": _run_prompts,
     "status": _run_status,
@@ -117,6 +166,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "notify-test": _run_notify_test,
     "run": _run_run,
     "demo": _run_demo,
+    "doctor": _run_doctor,
 }
 
 
@@ -125,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "run"
+    if args.command in WITHOUT_SETTINGS:
+        return WITHOUT_SETTINGS[args.command](args, None)
     try:
         settings = _settings(args)
     except ConfigError as exc:

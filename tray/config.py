@@ -11,7 +11,7 @@ import re
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import platformdirs
 
@@ -150,12 +150,13 @@ def _notify(path: Path, text: str, values: Any) -> NotifySettings:
     changes: dict[str, Any] = {}
     for key, value in values.items():
         if key not in _NOTIFY_KEYS:
-            raise ConfigError(f"{path}:{_line_of(text, key)}: unknown setting 'notify.{key}'")
+            raise ConfigError(f"{path}:{_line_of(text, key, 'notify')}: unknown setting 'notify.{key}'"
+                              f"{_did_you_mean('notify.' + key)}")
         try:
             changes[key] = _NOTIFY_KEYS[key](value)
         except (TypeError, ValueError):
             raise ConfigError(
-                f"{path}:{_line_of(text, key)}: 'notify.{key}' has an invalid value {value!r}"
+                f"{path}:{_line_of(text, key, 'notify')}: 'notify.{key}' has an invalid value {value!r}"
             ) from None
     return NotifySettings(**changes)
 # --- end of notifications ------------------------------------------------------------------
@@ -195,21 +196,161 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
-# TOML table.key -> (Settings field, converter)
-_TOML_KEYS: dict[str, tuple[str, Any]] = {
-    "log.path": ("log_path", Path),
-    "log.max_line_mb": ("max_line_bytes", lambda v: int(float(v) * MiB)),
-    "log.poll_seconds": ("follow_poll_seconds", float),
-    "proxy.url": ("proxy_url", str),
-    "proxy.poll_seconds": ("poll_seconds", float),
-    "proxy.timeout_seconds": ("request_timeout", float),
-    "proxy.max_response_mb": ("max_response_bytes", lambda v: int(float(v) * MiB)),
-    "litellm.config": ("litellm_config", Path),
-    "litellm.env_file": ("env_file", Path),
-    "store.dir": ("data_dir", Path),
-    "store.retention": ("retention", int),
-    "budgets.thresholds": ("thresholds", lambda v: tuple(float(x) / 100 for x in v)),
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(value)
+    return float(value)
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(value)
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
+
+
+def _path(value: Any) -> Path:
+    return Path(_text(value))
+
+
+def _url(value: Any) -> str:
+    text = _text(value).strip()
+    if not re.match(r"https?://[^/\s]+", text):
+        raise ValueError(value)
+    return text
+
+
+def _thresholds(value: Any) -> tuple[float, ...]:
+    if not isinstance(value, list) or not value:
+        raise TypeError(value)
+    return tuple(_number(x) / 100 for x in value)
+
+
+def _mib(value: float) -> float:
+    """Bytes shown as MiB, as the file writes them (16, not 16.0)."""
+    mib = value / MiB
+    return int(mib) if float(mib).is_integer() else mib
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One `table.key` of the TOML file: the Settings field it sets, how, and what users read."""
+
+    field: str
+    convert: Callable[[Any], Any]   # TOML value -> Settings value; TypeError/ValueError if wrong
+    expects: str                    # what a valid value is, for error messages
+    doc: str                        # the comment `config --init` writes above it
+    show: Callable[[Any], Any] = lambda value: value   # Settings value -> TOML value
+
+
+# TOML table.key -> what it sets. `render_default_toml` writes the file from this table too.
+_TOML_KEYS: dict[str, _Key] = {
+    "log.path": _Key("log_path", _path, "a path", "LiteLLM's log file (its stdout and stderr)", str),
+    "log.max_line_mb": _Key("max_line_bytes", lambda v: int(_number(v) * MiB), "a number of MiB",
+                            "longer lines are skipped and counted, never loaded whole", _mib),
+    "log.poll_seconds": _Key("follow_poll_seconds", _positive(_number), "a number of seconds",
+                             "how often the log is checked when file events are missed"),
+    "proxy.url": _Key("proxy_url", _url, "an http:// or https:// URL", "the LiteLLM proxy's base URL"),
+    "proxy.poll_seconds": _Key("poll_seconds", _positive(_number), "a number of seconds",
+                               "how often /metrics, /spend and /health/liveliness are polled"),
+    "proxy.timeout_seconds": _Key("request_timeout", _positive(_number), "a number of seconds",
+                                  "deadline for one request to the proxy, body included"),
+    "proxy.max_response_mb": _Key("max_response_bytes", lambda v: int(_number(v) * MiB), "a number of MiB",
+                                  "larger answers are cut off there", _mib),
+    "litellm.config": _Key("litellm_config", _path, "a path",
+                           "LiteLLM's config.yaml: budgets and general_settings.master_key", str),
+    "litellm.env_file": _Key("env_file", _path, "a path",
+                             "a shell env file that may export LITELLM_MASTER_KEY", str),
+    "store.dir": _Key("data_dir", _path, "a path",
+                      "where the SQLite store lives (default: the platform's user data dir)", str),
+    "store.retention": _Key("retention", _positive(_integer), "a whole number above 0",
+                            "requests kept in the local store"),
+    "budgets.thresholds": _Key("thresholds", _thresholds, "a list of percentages, such as [50, 80, 100]",
+                               "notify when a budget passes these percentages",
+                               lambda v: [_mib(x * 100 * MiB) for x in v]),
 }
+
+# Comments for [notify], in the order the file lists them; the converters are _NOTIFY_KEYS.
+_NOTIFY_DOCS: dict[str, str] = {
+    "enabled": "false turns every notification off",
+    "backend": f"auto, or one of {', '.join(NOTIFY_BACKENDS)} (or a comma-separated order)",
+    "failed": "failed requests: 5xx and upstream errors, plus the 4xx codes below",
+    "failed_4xx": "4xx codes that count as failures",
+    "outage": "many errors in a short time",
+    "outage_minor": "errors within outage_seconds for a minor outage (4xx other than 408 not counted)",
+    "outage_major": "errors within outage_seconds for a major outage",
+    "outage_seconds": "the outage window",
+    "slow": "requests slower than slow_seconds",
+    "slow_seconds": "",
+    "hanging": "requests with no answer after hanging_seconds",
+    "hanging_seconds": "",
+    "budget": "budgets passing [budgets] thresholds, once each per period",
+    "budget_hysteresis": "percentage points below a threshold before it can fire again",
+    "proxy": "proxy down and back up",
+    "proxy_down_polls": "consecutive failed polls before the proxy counts as down",
+    "source_lost": "the log or the proxy can no longer be read",
+    "group_seconds": "more of one kind within this many seconds become one summary",
+    "cap": "at most this many notifications per cap_seconds, then one summary",
+    "cap_seconds": "",
+    "quiet_hours": 'no notifications then, local time, such as "22:00-07:00"; empty: off',
+    "max_age_seconds": "records older than this (by their own time) never notify",
+}
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML literal for a default: str, bool, number, or a list/tuple of those."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _commented(line: str, doc: str) -> str:
+    return f"# {doc}\n{line}" if doc else line
+
+
+def render_default_toml() -> str:
+    """The config file with every setting at its default, each with a comment (`config --init`).
+
+    Written from `_TOML_KEYS`, `_NOTIFY_KEYS` and the dataclass defaults, so a new setting
+    shows up here without a second list to keep in step.
+    """
+    defaults, notify = Settings(), NotifySettings()
+    lines = ["# litellm-tray settings. Every setting is shown with its default; all are optional.",
+             "# Environment variables (LITELLM_TRAY_LOG, LITELLM_TRAY_PROXY) and command-line",
+             "# options override this file. The master key is never read from here: use",
+             "# LITELLM_MASTER_KEY, LiteLLM's env file or general_settings.master_key."]
+    table = ""
+    for dotted, key in _TOML_KEYS.items():
+        name, attr = dotted.split(".", 1)
+        if name != table:
+            table = name
+            lines += ["", f"[{table}]"]
+        line = f"{attr} = {_toml_value(key.show(getattr(defaults, key.field)))}"
+        if dotted == "store.dir":   # platform-dependent: shown, not pinned
+            line = "# " + line
+        lines.append(_commented(line, key.doc))
+    lines += ["", "# Budgets the app watches besides those in LiteLLM's config.yaml (none by default):",
+              "# [[budget]]",
+              '# scope = "global"            # or "model:NAME", "tag:NAME"',
+              "# limit = 1000                # US dollars, as LiteLLM counts spend",
+              '# period = "monthly"          # daily, weekly, monthly or a LiteLLM duration such as "30d"',
+              '# timezone = "Europe/Berlin"  # where periods begin; default: this computer\'s time zone']
+    lines += ["", "[notify]"]
+    for attr in _NOTIFY_KEYS:
+        value = getattr(notify, attr)
+        if attr == "budget_hysteresis":
+            value = _mib(value * 100 * MiB)
+        lines.append(_commented(f"{attr} = {_toml_value(value)}", _NOTIFY_DOCS.get(attr, "")))
+    return "\n".join(lines) + "\n"
 
 
 def load_settings(config_path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -243,15 +384,21 @@ def expand(settings: Settings) -> Settings:
 
 
 def _apply_toml(settings: Settings, path: Path) -> Settings:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(_syntax_error(path, exc)) from None
     changes: dict[str, Any] = {}
     for table, values in data.items():
         if table == "budget":
-            changes["budgets"] = tuple(_budget(path, text, item) for item in _as_list(values))
+            items = _as_list(values)
+            changes["budgets"] = tuple(_budget(path, text, item, n) for n, item in enumerate(items))
             continue
         if table == "notify":
             changes["notify"] = _notify(path, text, values)
@@ -260,41 +407,84 @@ def _apply_toml(settings: Settings, path: Path) -> Settings:
             raise ConfigError(f"{path}:{_line_of(text, table)}: '{table}' must be a [table]")
         for key, value in values.items():
             dotted = f"{table}.{key}"
+            line = _line_of(text, key, table)
             if dotted not in _TOML_KEYS:
-                raise ConfigError(f"{path}:{_line_of(text, key)}: unknown setting '{dotted}'")
-            name, convert = _TOML_KEYS[dotted]
+                raise ConfigError(f"{path}:{line}: unknown setting '{dotted}'{_did_you_mean(dotted)}")
+            spec = _TOML_KEYS[dotted]
             try:
-                changes[name] = convert(value)
+                changes[spec.field] = spec.convert(value)
             except (TypeError, ValueError):
                 raise ConfigError(
-                    f"{path}:{_line_of(text, key)}: '{dotted}' has an invalid value {value!r}"
+                    f"{path}:{line}: '{dotted}' has an invalid value {value!r} (expected {spec.expects})"
                 ) from None
     return replace(settings, **changes)
+
+
+def _syntax_error(path: Path, exc: Exception) -> str:
+    """`path:line:column: not valid TOML: what` from tomllib's "... (at line L, column C)"."""
+    message = str(exc)
+    where = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
+    if where is None:
+        return f"{path}: not valid TOML: {message}"
+    return f"{path}:{where.group(1)}:{where.group(2)}: not valid TOML: {message[: where.start()]}"
+
+
+def _did_you_mean(dotted: str) -> str:
+    """A hint for a misspelt key: the closest known key of the same table, if one is close."""
+    import difflib
+
+    table, _, key = dotted.partition(".")
+    known = [*_TOML_KEYS, *(f"notify.{name}" for name in _NOTIFY_KEYS)]
+    names = [name.partition(".")[2] for name in known if name.startswith(table + ".")]
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+    return f" (did you mean '{table}.{close[0]}'?)" if close else ""
 
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _budget(path: Path, text: str, item: Any) -> Budget:
-    line = _line_of(text, "scope")
+_BUDGET_KEYS = ("scope", "limit", "period", "timezone")
+
+
+def _budget(path: Path, text: str, item: Any, nth: int = 0) -> Budget:
+    def line(key: str = "") -> int:
+        return _line_of(text, key, "budget", nth) if key else _line_of(text, "budget", nth=nth)
+
     if not isinstance(item, dict) or "limit" not in item:
-        raise ConfigError(f"{path}:{line}: each [[budget]] needs 'limit' (and 'scope', 'period')")
-    scope = str(item.get("scope", "global"))
-    if not (scope == "global" or scope.startswith(("model:", "tag:"))):
-        raise ConfigError(f"{path}:{line}: budget scope must be global, model:NAME or tag:NAME")
+        raise ConfigError(f"{path}:{line()}: each [[budget]] needs 'limit' (and 'scope', 'period')")
+    for key in item:
+        if key not in _BUDGET_KEYS:
+            raise ConfigError(f"{path}:{line(key)}: unknown setting 'budget.{key}' "
+                              f"(a [[budget]] takes {', '.join(_BUDGET_KEYS)})")
+    scope = item.get("scope", "global")
+    if not isinstance(scope, str) or not (
+            scope == "global" or (scope.startswith(("model:", "tag:")) and scope.split(":", 1)[1])):
+        raise ConfigError(f"{path}:{line('scope')}: budget scope must be global, model:NAME or tag:NAME, "
+                          f"not {scope!r}")
     try:
-        limit = float(item["limit"])
-    except (TypeError, ValueError):
-        raise ConfigError(f"{path}:{_line_of(text, 'limit')}: budget limit must be a number") from None
-    zone = item.get("timezone")
-    return Budget(scope=scope, limit=limit, period=str(item.get("period", "monthly")),
-                  timezone=str(zone) if zone else None)
+        limit = _number(item["limit"])
+    except TypeError:
+        raise ConfigError(f"{path}:{line('limit')}: budget limit must be a number, "
+                          f"not {item['limit']!r}") from None
+    period, zone = item.get("period", "monthly"), item.get("timezone")
+    for key, value in (("period", period), ("timezone", zone)):
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{path}:{line(key)}: budget {key} must be a string, not {value!r}")
+    return Budget(scope=scope, limit=limit, period=period, timezone=zone or None)
 
 
-def _line_of(text: str, key: str) -> int:
-    """The 1-based line where `key` is first written, for error messages."""
-    match = re.search(rf"^\s*\[*\s*{re.escape(key)}\b", text, re.MULTILINE)
+def _line_of(text: str, key: str, table: str | None = None, nth: int = 0) -> int:
+    """The 1-based line where `key` is first written (within the `nth` [table] or [[table]]
+    when one is given), for error messages."""
+    start = 0
+    if table is not None:
+        headers = list(re.finditer(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]", text, re.MULTILINE))
+        if nth < len(headers):
+            start = headers[nth].end()
+    match = re.compile(rf"^\s*\[*\s*{re.escape(key)}\b", re.MULTILINE).search(text, start)
+    if match is None and start:
+        return text.count("\n", 0, start) + 1
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 

@@ -8,6 +8,9 @@ Threads, each named, owned, stoppable by one Event and joined with a timeout:
                    the others through a queue, ticks the alert rules, computes the `TrayState`
 - ``tray-notify``  delivers notifications (a backend may take seconds)
 
+`deliver(notification)` returns None when the notification was shown, or the reason it
+could not be (the menu shows that reason: a failed delivery is never fatal).
+
 The GUI gets each new `TrayState` through `on_state` (called on the core thread: the GUI
 must hand it over to its own thread) and never calls into the sources. Nothing here imports
 a GUI toolkit.
@@ -44,6 +47,7 @@ from tray.store import Store
 
 log = logging.getLogger(__name__)
 
+RECORD_BATCHES = 16      # record batches the log thread may queue ahead of the core
 BACKFILL = 200           # requests taken from the end of a log seen for the first time
 SPEND_EVERY = 3          # poll the database endpoints every this many polls (they cost a query)
 TICK_SECONDS = 1.0
@@ -91,12 +95,15 @@ class Engine:
         self.state: TrayState | None = None
         self.polls = 0
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._record_slots = threading.Semaphore(RECORD_BATCHES)   # batches queued at most
         self._outbox: queue.Queue[Notification | None] = queue.Queue()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._poll: _Poll | None = None
         self._log_error: str | None = None
+        self.last_alert: Notification | None = None   # for the menu's "Last alert…" item
+        self.notify_error: str | None = None          # the menu says when notifications fail
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "Engine":
@@ -163,7 +170,12 @@ class Engine:
             log.exception("could not read the store's recent requests")
 
     def _on_records(self, records: list[RequestRecord]) -> None:
-        self._events.put(("records", records))
+        """Called on the log thread; waits while the core is behind (a catch-up of a big log
+        must not pile every record up in memory)."""
+        while not self._stop.is_set():
+            if self._record_slots.acquire(timeout=0.2):
+                self._events.put(("records", records))
+                return
 
     def _on_started(self, started: list[tuple[str, str | None]]) -> None:
         self._events.put(("started", started))
@@ -232,6 +244,8 @@ class Engine:
                 break
             now = self.clock()
             self.handle(kind, data, now)
+            if kind == "records":
+                self._record_slots.release()
             if now - last_tick >= TICK_SECONDS:
                 last_tick = now
                 self._send(self.notifier.tick(now))
@@ -267,6 +281,8 @@ class Engine:
                 self._send(self.notifier.feed(BudgetUpdate(
                     scope=status.scope, fraction=status.fraction, period=status.period,
                     spent=status.spent, limit=status.limit, period_key=status.period_start or None), now))
+        elif kind == "delivered":
+            self.last_alert, self.notify_error = data
         elif kind == "pause":
             self.notifier.pause(now, data)
         elif kind == "resume":
@@ -290,7 +306,8 @@ class Engine:
             self.tally, poll.snap if poll else None, poll.budgets if poll else [], now=now,
             proxy_url=self.settings.proxy_url, spend_today=poll.spend_today if poll else None,
             source_errors=[redact(e, self.secrets) or "" for e in errors], prompts_visible=visible,
-            paused_until=self.notifier.paused_until,
+            paused_until=self.notifier.paused_until, last_alert=self.last_alert,
+            notify_error=redact(self.notify_error, self.secrets) if self.notify_error else None,
         )
         return state
 
@@ -314,8 +331,12 @@ class Engine:
             notification = self._outbox.get()
             if notification is None or self._stop.is_set():
                 return
+            error: str | None = None
             if self.deliver is not None:
                 try:
-                    self.deliver(notification)
-                except Exception:  # noqa: BLE001
+                    result = self.deliver(notification)
+                    error = result if isinstance(result, str) else None
+                except Exception as exc:  # noqa: BLE001
                     log.exception("notification delivery failed")
+                    error = f"{type(exc).__name__}: {exc}"
+            self._events.put(("delivered", (notification, error)))

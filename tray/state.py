@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
+from tray.alerts.types import Notification
 from tray.model import BudgetStatus, ProxySnapshot, RequestRecord
 
 RECENT_PROMPTS = 10
@@ -127,6 +128,28 @@ class RecordTally:
 
 
 @dataclass(frozen=True)
+class AlertLine:
+    """The last notification, kept for the menu: where a platform cannot click notifications,
+    its "Last alert…" item is the way to the requests it was about."""
+
+    title: str
+    time: str                      # local HH:MM
+    request_ids: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        title = self.title if len(self.title) <= 60 else self.title[:59] + "…"
+        return f"Last alert: {title} ({self.time})…"
+
+
+def alert_line(notification: Notification | None, tz: timezone | None = None) -> AlertLine | None:
+    if notification is None:
+        return None
+    when = datetime.fromtimestamp(notification.time, tz).strftime("%H:%M")
+    return AlertLine(" ".join(notification.title.split()), when, tuple(notification.request_ids))
+
+
+@dataclass(frozen=True)
 class BudgetLine:
     scope: str
     text: str          # "Monthly $412 of $1,000 · 41 %"
@@ -161,6 +184,8 @@ class TrayState:
     errors: tuple[str, ...] = ()
     prompts_hint: str | None = None
     paused_until: float | None = None
+    last_alert: AlertLine | None = None
+    notify_error: str | None = None    # why the last notification could not be shown
     badge: int = 0                 # recent failures, for the icon's badge
     tooltip: str = ""
 
@@ -215,8 +240,10 @@ def tooltip(state_requests: int, failed: int, spend: float | None, proxy_up: boo
 def compute_state(tally: RecordTally, snapshot: ProxySnapshot | None, budgets: Sequence[BudgetStatus],
                   *, now: float, proxy_url: str, spend_today: float | None = None,
                   source_errors: Sequence[str] = (), prompts_visible: bool | None = None,
-                  paused_until: float | None = None, tz: timezone | None = None) -> TrayState:
-    """The state to show now. `spend_today` comes from the ledger when the engine has one."""
+                  paused_until: float | None = None, last_alert: Notification | None = None,
+                  notify_error: str | None = None, tz: timezone | None = None) -> TrayState:
+    """The state to show now. `spend_today` comes from the ledger when the engine has one;
+    `last_alert`/`notify_error` from the delivery of notifications (the menu shows both)."""
     tally.roll(now)
     metrics = snapshot.metrics if snapshot is not None else None
     errors = list(source_errors)
@@ -279,6 +306,8 @@ def compute_state(tally: RecordTally, snapshot: ProxySnapshot | None, budgets: S
         errors=tuple(errors),
         prompts_hint=PROMPTS_HINT if prompts_visible is False else None,
         paused_until=paused_until,
+        last_alert=alert_line(last_alert, tz),
+        notify_error=notify_error,
         badge=failures,
         tooltip=tooltip(tally.today, tally.failed_today, spend_shown, proxy_up, proxy_error),
     )

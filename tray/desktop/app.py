@@ -23,7 +23,9 @@ from typing import Any, Callable
 
 from tray.config import Settings, default_config_path
 from tray.desktop import icon as icons
-from tray.desktop.menu import Action, build_menu, texts, to_pystray
+from tray.desktop.menu import Action, build_menu, open_action, texts, to_pystray
+from tray.desktop.panel_process import Panel, enable_xorg_clicks, has_menu
+from tray.desktop.viewer.process import spawn_child, viewer_command, viewer_environment
 from tray.redact import redact
 from tray.state import TrayState
 
@@ -64,17 +66,27 @@ def setup_app_log(settings: Settings, secrets: tuple[str, ...] = ()) -> Path:
     return path
 
 
-def open_path(path: Path | str) -> subprocess.Popen[bytes] | None:
-    """Open a file or folder with the desktop's default application."""
-    if sys.platform.startswith("win"):  # pragma: no cover
-        os.startfile(str(path))  # type: ignore[attr-defined]
+def opener_command(target: Path | str, platform: str = sys.platform) -> list[str] | None:
+    """The platform's "open this" command; None on Windows, where `os.startfile` does it."""
+    if platform.startswith("win"):
         return None
-    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    return ["open" if platform == "darwin" else "xdg-open", str(target)]
+
+
+def open_path(target: Path | str) -> subprocess.Popen[bytes] | None:
+    """Open a file, folder or URL with the desktop's default application."""
+    command = opener_command(target)
     try:
-        return subprocess.Popen([opener, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        if command is None:  # pragma: no cover - Windows
+            os.startfile(str(target))  # type: ignore[attr-defined]
+            return None
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
-        log.warning("cannot open %s: %s", path, exc)
+        if str(target).startswith(("http://", "https://")):
+            webbrowser.open(str(target))   # no xdg-open: Python still knows some browsers
+            return None
+        log.warning("cannot open %s: %s", target, exc)
         return None
 
 
@@ -89,11 +101,22 @@ def _undecorated(icon: Any) -> Callable[[], None]:
 
 
 class TrayApp:
-    """The running tray icon. `run()` blocks on the main thread until Quit or a signal."""
+    """The running tray icon. `run()` blocks on the main thread until Quit or a signal.
+
+    `spawn(command, env)` starts the viewer and `opener(target)` opens files and URLs: both are
+    seams so tests can check what a click would start without starting it.
+    """
 
     def __init__(self, settings: Settings, *, engine_factory: Callable[..., Any] | None = None,
-                 title: str = "litellm-tray", on_ready: Callable[["TrayApp"], None] | None = None) -> None:
+                 title: str = "litellm-tray", on_ready: Callable[["TrayApp"], None] | None = None,
+                 spawn: Callable[[list[str], dict[str, str]], Any] = spawn_child,
+                 opener: Callable[[Path | str], Any] = open_path) -> None:
         self.settings = settings
+        self.spawn = spawn
+        self.opener = opener
+        self.panel = Panel(self.act)
+        self._has_menu = True
+        self._latin1 = False
         self.title = title
         self.on_ready = on_ready
         self._engine_factory = engine_factory
@@ -116,8 +139,12 @@ class TrayApp:
         from tray.desktop.notify import DesktopNotifier, choose_backends
         from tray.engine import Engine
 
-        self.icon = pystray.Icon("litellm-tray", icons.render("unknown", 64), "LiteLLM: starting…",
+        self._latin1 = pystray.Icon.__module__.endswith("_xorg")
+        self.icon = pystray.Icon("litellm-tray", icons.render("unknown", 64), self._title("LiteLLM: starting…"),
                                  menu=pystray.Menu(self._menu_items))
+        self._has_menu = has_menu(self.icon)
+        if not self._has_menu:
+            enable_xorg_clicks(self.icon)
         factory = self._engine_factory or Engine
         self.engine = factory(self.settings, on_state=self._on_state, deliver=self._deliver)
         try:
@@ -131,6 +158,7 @@ class TrayApp:
             self.engine.start()
             self.icon.run(setup=self._setup)
         finally:
+            self.panel.stop()
             alive = self.engine.stop(STOP_SECONDS)
             self.notifier.close()
             self._restore_signals(previous)
@@ -173,6 +201,10 @@ class TrayApp:
         for sig in (signal.SIGINT, signal.SIGTERM):
             GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, on_signal)
 
+    def _title(self, text: str) -> str:
+        """The xorg backend sets the title as a Latin-1 WM_NAME: anything else would crash it."""
+        return text.encode("latin-1", "replace").decode("latin-1") if self._latin1 else text
+
     def quit(self) -> None:
         if self.icon is not None:
             self.icon.stop()
@@ -207,7 +239,7 @@ class TrayApp:
         if shown != self._shown:
             self._shown = shown
             icon.icon = icons.render(state.level, 64, state.badge)
-        icon.title = state.tooltip
+        icon.title = self._title(state.tooltip)
         self._menu_dirty = True
         if not self._gtk:
             icon.update_menu()
@@ -224,10 +256,18 @@ class TrayApp:
         os.replace(tmp, self.menu_dump)
 
     def _menu_items(self) -> list[Any]:
-        """Called by pystray on its GUI thread whenever it (re)builds the menu."""
+        """Called by pystray on its GUI thread whenever it (re)builds the menu. Without a menu
+        (pystray's xorg backend) a click runs the default item: there it opens the panel."""
+        if not self._has_menu:
+            from pystray import MenuItem
+
+            return [MenuItem("Show panel", lambda icon, item: self.act(("panel", None)), default=True)]
+        return to_pystray(self.menu_entries(), self.act)
+
+    def menu_entries(self) -> list[Any]:
         with self._lock:
             state = self._state
-        return to_pystray(build_menu(state), self.act)
+        return build_menu(state)
 
     # -- actions -------------------------------------------------------------------------------
     def act(self, action: Action) -> None:
@@ -242,7 +282,7 @@ class TrayApp:
             elif name == "open_log":
                 self._open(self.settings.log_path)
             elif name == "open_ui":
-                webbrowser.open(self.settings.proxy_url.rstrip("/") + "/ui")
+                self._open(self.settings.proxy_url.rstrip("/") + "/ui")
             elif name == "settings":
                 self._open(self._settings_file())
             elif name == "refresh":
@@ -253,21 +293,27 @@ class TrayApp:
             elif name == "resume":
                 self.engine.resume_notifications()
                 self.engine.refresh_now()
+            elif name == "panel":
+                self.panel.toggle(self.menu_entries())
+            else:
+                log.warning("unknown menu action %r", name)
         except Exception:  # noqa: BLE001 - a menu click never takes the app down
             log.exception("menu action %s failed", name)
 
     def _viewer(self, request_id: str | None) -> None:
-        from tray.desktop.viewer.process import open_viewer_process
-
         self._reap(wait=False)
-        self._children.append(open_viewer_process(self.settings, request_id))
+        self._keep(self.spawn(viewer_command(self.settings, request_id), viewer_environment(self.settings)))
 
     def _open_requests(self, request_ids: tuple[str, ...]) -> None:
-        self._viewer(request_ids[-1] if request_ids else None)
+        """A clicked notification: the same as its "Last alert…" menu item."""
+        self.act(open_action(request_ids))
 
-    def _open(self, path: Path) -> None:
-        child = open_path(path)
-        if child is not None:
+    def _open(self, target: Path | str) -> None:
+        self._keep(self.opener(target))
+
+    def _keep(self, child: Any) -> None:
+        """Remember a started process, to reap it (Windows' opener starts none we can see)."""
+        if child is not None and hasattr(child, "poll"):
             self._children.append(child)
 
     def _settings_file(self) -> Path:
@@ -280,6 +326,9 @@ class TrayApp:
     def _reap(self, wait: bool) -> None:
         self._children = [c for c in self._children if c.poll() is None]
 
-    def _deliver(self, notification: Any) -> None:
-        if self.notifier is not None:
-            self.notifier.deliver(notification)
+    def _deliver(self, notification: Any) -> str | None:
+        """The engine's delivery hook: None when shown, else why not (the menu shows it)."""
+        if self.notifier is None:
+            return None
+        self.notifier.deliver(notification)
+        return self.notifier.error

@@ -75,9 +75,13 @@ def build_menu(state: TrayState | None, *, now: float | None = None) -> list[Ent
             entries.append(_info(f"⚠ {error[:90]}"))
         if state.prompts_hint:
             entries.append(_info(state.prompts_hint))
+        if state.notify_error:
+            entries.append(_info(f"⚠ Notifications: {state.notify_error[:90]}"))
         entries.append(SEPARATOR)
         recent = tuple(Entry(p.label[:80], ("open_request", p.id)) for p in state.recent)
         entries.append(Entry("Recent prompts", children=recent or (_info("none yet"),)))
+        if state.last_alert is not None:
+            entries.append(Entry(state.last_alert.label, open_action(state.last_alert.request_ids)))
     entries.append(Entry("Open viewer…", ("open_viewer", None), default=True))
     entries.append(Entry("Open log file", ("open_log", None)))
     entries.append(Entry("Open LiteLLM UI", ("open_ui", None)))
@@ -88,6 +92,11 @@ def build_menu(state: TrayState | None, *, now: float | None = None) -> list[Ent
     entries.append(SEPARATOR)
     entries.append(Entry("Quit", ("quit", None)))
     return entries
+
+
+def open_action(request_ids: Sequence[str]) -> Action:
+    """What opening an alert does: the viewer on its first request (the viewer takes one)."""
+    return ("open_request", request_ids[0]) if request_ids else ("open_viewer", None)
 
 
 def _pause_menu(state: TrayState | None, now: float) -> Entry:
@@ -110,6 +119,18 @@ def texts(entries: Sequence[Entry], depth: int = 0) -> list[str]:
         out.append("  " * depth + ("---" if entry.text is None else entry.text))
         out += texts(entry.children, depth + 1)
     return out
+
+
+def to_json(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    """The menu as JSON-ready data, for the panel that stands in where there is no menu."""
+    return [{"text": e.text, "action": list(e.action) if e.action else None, "children": to_json(e.children),
+             "enabled": e.enabled, "checked": e.checked, "default": e.default} for e in entries]
+
+
+def from_json(data: Sequence[dict[str, Any]]) -> list[Entry]:
+    return [Entry(d.get("text"), tuple(d["action"]) if d.get("action") else None,  # type: ignore[arg-type]
+                  tuple(from_json(d.get("children") or ())), bool(d.get("enabled", True)),
+                  d.get("checked"), bool(d.get("default", False))) for d in data]
 
 
 def to_pystray(entries: Sequence[Entry], act: Callable[[Action], None]) -> Any:

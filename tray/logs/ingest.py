@@ -83,27 +83,36 @@ class LogIngestor:
     def error(self) -> str | None:
         return self.follower.error
 
-    def step(self) -> list[RequestRecord]:
-        """Poll once; commit what it completed with its checkpoint; return those records."""
+    def step(self, collect: bool = True) -> list[RequestRecord]:
+        """Poll once; commit what it completed with its checkpoint, chunk by chunk, and hand
+        each chunk's records on at once (a big catch-up is never held whole). Returns the
+        records when `collect`."""
         done: list[RequestRecord] = []
         identity = None
         for chunk in self.follower.chunks():
             records = self.reader.feed(chunk)
             self._commit(records, chunk.identity)
-            done.extend(records)
+            self._publish(records)
+            if collect:
+                done.extend(records)
             identity = chunk.identity
         # At EOF: an access line whose outcome line has not come in time is settled
         settled = self.reader.settle(waited=SETTLE_SECONDS)
         identity = identity or self.follower.identity
         if settled and identity is not None:
             self._commit(settled, identity)
-            done.extend(settled)
+            self._publish(settled)
+            if collect:
+                done.extend(settled)
+        return done
+
+    def _publish(self, records: list[RequestRecord]) -> None:
+        """Starts first, then outcomes: a request is seen starting before it finishes."""
         started = self.reader.assembler.take_started()
         if started and self.on_started is not None:
             self.on_started(started)
-        if done and self.on_records is not None:
-            self.on_records(done)
-        return done
+        if records and self.on_records is not None:
+            self.on_records(records)
 
     def _commit(self, records: list[RequestRecord], identity: FileIdentity) -> None:
         checkpoint = Checkpoint(str(self.path), identity.device, identity.inode,
@@ -127,7 +136,7 @@ class LogIngestor:
         try:
             while not stop.is_set():
                 try:
-                    self.step()
+                    self.step(collect=False)
                 except Exception:  # noqa: BLE001 - a bad line must never stop the follower
                     log.exception("log ingestion step failed; continuing")
                 waker.wait(poll_seconds)

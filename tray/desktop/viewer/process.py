@@ -26,20 +26,26 @@ def viewer_command(settings: Settings, request_id: str | None = None) -> list[st
     return command
 
 
-def viewer_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The parent's environment plus the store's folder, and `tray` importable from a checkout."""
+def child_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment with `tray` importable from a checkout (for `python -m`)."""
     env = dict(os.environ if base is None else base)
-    env["LITELLM_TRAY_DATA_DIR"] = str(settings.data_dir)
     path = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(_PACKAGE_ROOT) + (os.pathsep + path if path else "")
     return env
 
 
+def viewer_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment plus the store's folder, and `tray` importable from a checkout."""
+    env = child_environment(base)
+    env["LITELLM_TRAY_DATA_DIR"] = str(settings.data_dir)
+    return env
+
+
+def spawn_child(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A window process of its own session: a Ctrl+C meant for the tray does not close it."""
+    return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
 def open_viewer_process(settings: Settings, request_id: str | None = None) -> subprocess.Popen[bytes]:
     """Start the viewer window, optionally on one request; the caller owns (and may wait on) it."""
-    return subprocess.Popen(
-        viewer_command(settings, request_id),
-        env=viewer_environment(settings),
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,  # a Ctrl+C meant for the tray does not close the window
-    )
+    return spawn_child(viewer_command(settings, request_id), viewer_environment(settings))
