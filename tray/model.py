@@ -45,6 +45,8 @@ class RequestRecord:
     source: str = ""
     #: Where the request began in its log file: orders records oldest first. Not stored.
     log_offset: int = field(default=-1, compare=False, repr=False)
+    #: "file key:offset" of the access line that gave its status: a restart skips that line.
+    access_at: str | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The `prompts --json` object, keys in contract order."""

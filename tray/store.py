@@ -67,6 +67,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0005_access_marks",
+        """
+        ALTER TABLE requests ADD COLUMN access_at TEXT;
+        CREATE INDEX requests_access_at ON requests(access_at);
+        """,
+    ),
 )
 
 #: Columns the list views read: everything but the message bodies and the response.
@@ -97,6 +104,7 @@ def _row(record: RequestRecord) -> dict[str, Any]:
     data["tags"] = json.dumps(record.tags, ensure_ascii=False)
     data["messages"] = json.dumps(record.messages, ensure_ascii=False)
     data["preview"] = _preview(record)
+    data["access_at"] = record.access_at
     return data
 
 
@@ -161,9 +169,11 @@ class Store:
     # -- writing -----------------------------------------------------------------------------
     def commit(self, records: Sequence[RequestRecord], checkpoint: Checkpoint | None = None) -> None:
         """Store `records` (insert or update by id) and then `checkpoint`, in one transaction."""
-        columns = [key for key in RECORD_KEYS] + ["preview"]
+        columns = [key for key in RECORD_KEYS] + ["preview", "access_at"]
         placeholders = ", ".join(f":{c}" for c in columns)
-        updates = ", ".join(f"{c}=excluded.{c}" for c in columns if c != "id")
+        # A request read again (after a restart, or as later lines add to it) never loses a
+        # fact it had: a value the new version lacks keeps the stored one.
+        updates = ", ".join(f"{c}=COALESCE(excluded.{c}, requests.{c})" for c in columns if c != "id")
         sql = (
             f"INSERT INTO requests ({', '.join(columns)}) VALUES ({placeholders}) "
             f"ON CONFLICT(id) DO UPDATE SET {updates}"
@@ -201,6 +211,12 @@ class Store:
             "SELECT path, device, inode, fingerprint, offset FROM checkpoints WHERE path = ?", (path,)
         ).fetchone()
         return Checkpoint(*row) if row else None
+
+    def access_marks(self, file_key: str) -> dict[str, str]:
+        """Access lines of one file already given to a stored request: mark -> request id."""
+        rows = self._db.execute("SELECT access_at, id FROM requests WHERE access_at LIKE ?",
+                                (file_key.replace("%", "") + ":%",))
+        return {row[0]: row[1] for row in rows}
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM requests").fetchone()[0])

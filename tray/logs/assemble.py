@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from functools import lru_cache
-from itertools import islice
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -26,8 +25,8 @@ from tray.redact import redact, redact_any
 
 #: Finished requests kept for late lines (status code, cost), by count.
 RECENT_KEEP = 256
-#: Recent successes still waiting for a cost line that names no request.
-UNPRICED_KEEP = 32
+#: Finished requests a restart reads again, so their late lines find them (see safe_offset).
+RESUME_OVERLAP = 32
 #: Unfinished requests older than this many newer requests are given up on (lines lost).
 PENDING_LIMIT = 2000
 #: An access line waits this many events for the request whose outcome it reports.
@@ -52,6 +51,7 @@ class _Request:
     latency_ms: float | None = None
     access_only: bool = False
     messages: list[dict[str, Any]] | None = None   # redacted, once
+    access_at: str | None = None                   # "file key:offset" of its access line
 
 
 class Assembler:
@@ -66,13 +66,15 @@ class Assembler:
         self._by_call: dict[str, _Request] = {}
         self._awaiting_code: deque[_Request] = deque()  # finished, no access line yet
         self._recent: deque[_Request] = deque(maxlen=RECENT_KEEP)
-        self._unpriced: deque[_Request] = deque(maxlen=UNPRICED_KEEP)  # recent successes, no cost yet
-        self._cost_model: str | None = None
         # access lines waiting for their request's outcome line: (event, where, count, when)
-        self._unclaimed: deque[tuple[Access, Located, int, float]] = deque()
+        self._unclaimed: deque[tuple[Access, Located, int, float, str]] = deque()
         self._events = 0
         self.started: list[tuple[str, str | None]] = []       # (id, model) of requests under way
         self.first_start_offset: int | None = None   # of the first request body seen
+        #: Access lines ("file key:offset") a run before a restart already gave their request:
+        #: when the restart reads them again they are skipped, never matched a second time.
+        self.replayed: dict[str, str] = {}   # mark -> id of the request it went to
+        self._coded: set[str] = set()        # ids whose access line was read before finishing
 
     # -- feeding -----------------------------------------------------------------------------
     def feed(self, item: Located) -> list[RequestRecord]:
@@ -93,7 +95,8 @@ class Assembler:
         changed: list[_Request] = []
         self._events += 1
         while self._unclaimed and self._events - self._unclaimed[0][2] > ACCESS_WAIT:
-            changed.append(self._assign_access(*self._unclaimed.popleft()[:2]))
+            waited_event, waited_item, _, _, key = self._unclaimed.popleft()
+            changed.append(self._assign_access(waited_event, waited_item, key))
         if isinstance(event, Start):
             self.prompts_seen = True
             if self.first_start_offset is None:
@@ -110,11 +113,15 @@ class Assembler:
         elif isinstance(event, Failure):
             changed.extend(self._failure(event, item))
         elif isinstance(event, Access):
-            claimed = self._claim_access(event)
+            mark = f"{self.file_key}:{item.offset}"
+            if mark in self.replayed:
+                self._replayed_access(self.replayed[mark])
+                return changed
+            claimed = self._claim_access(event, mark)
             if claimed is not None:
                 changed.append(claimed)
             else:
-                self._unclaimed.append((event, item, self._events, time.monotonic()))
+                self._unclaimed.append((event, item, self._events, time.monotonic(), self.file_key))
         elif isinstance(event, Cost):
             changed.extend(self._cost(event))
         elif isinstance(event, Response):
@@ -138,8 +145,8 @@ class Assembler:
         out = []
         now = time.monotonic()
         while self._unclaimed and now - self._unclaimed[0][3] >= waited:
-            event, item, _, _ = self._unclaimed.popleft()
-            out.append(self._record(self._assign_access(event, item)))
+            event, item, _, _, key = self._unclaimed.popleft()
+            out.append(self._record(self._assign_access(event, item, key)))
         return out
 
     def started_before_window(self, record_id: str, window_start: int) -> bool:
@@ -150,12 +157,15 @@ class Assembler:
             return False
         return first is not None and int(offset, 16) < first and window_start > 0
 
-    def safe_offset(self, default: int, *, unpriced: bool = False) -> int:
-        """Where a restart must re-read from so that no request in progress is lost
-        (`unpriced`: nor a recent success that a later cost line may still reach)."""
-        late = self._unpriced if unpriced else ()
-        offsets = [r.start_offset for r in (*self._pending, *self._awaiting_code, *late)
+    def safe_offset(self, default: int, *, overlap: bool = True) -> int:
+        """Where a restart must re-read from so that no request in progress is lost, and so
+        that the requests that just finished are known again when their late lines come (a
+        retry naming the same call id, a call id written after the error): the restarted
+        reader then sees what an uninterrupted one saw."""
+        just_finished = list(self._recent)[-RESUME_OVERLAP:] if overlap else []
+        offsets = [r.start_offset for r in (*self._pending, *self._awaiting_code, *just_finished)
                    if r.file_key == self.file_key]
+        offsets += [entry[1].offset for entry in self._unclaimed if entry[4] == self.file_key]
         return min(offsets, default=default)
 
     # -- correlation ---------------------------------------------------------------------------
@@ -168,8 +178,12 @@ class Assembler:
             # A request refused early (invalid model) may be named only after its error line.
             chosen = next((r for r in reversed(self._recent) if r.call_id is None and not r.access_only
                            and self._hint(r) and self._hint(r) in event.text), None)
-        if chosen is None and unbound:
-            chosen = next((r for r in unbound if not self._hint(r)), unbound[0])
+        if chosen is None:
+            # Bound blindly only where nothing can be checked: a request with no text, or a line
+            # where LiteLLM shortened the messages (`messages=<list len=1>`, long prompts). A line
+            # naming a request that began before this reader started must not take another's place.
+            blind = "messages=<list" in event.text
+            chosen = next((r for r in unbound if blind or not self._hint(r)), None)
         if chosen is None:
             return
         if not chosen.finished:      # an emitted record keeps the id it was stored under
@@ -198,25 +212,27 @@ class Assembler:
         request.latency_ms = _latency_ms(request.time, time)
         if request in self._pending:
             self._pending.remove(request)
-        self._awaiting_code.append(request)
         if len(self._recent) == self._recent.maxlen:
             self._forget(self._recent[0])
         self._recent.append(request)
-        if request.failure is None and request.cost is None and request.call_id and not request.access_only:
-            self._unpriced.append(request)
+        if self._coded and {request.call_id, self._fallback_id(request)} & self._coded:
+            self._coded -= {request.call_id, self._fallback_id(request)}
+            return request           # its access line was read again before this: it has its code
+        self._awaiting_code.append(request)
         waiting = next((e for e in self._unclaimed if _fits(request, e[0].status_code, exact=True)),
                        None) or next((e for e in self._unclaimed if _fits(request, e[0].status_code)), None)
         if waiting is not None and not request.access_only:
             self._unclaimed.remove(waiting)
-            self._set_code(request, waiting[0])
+            self._set_code(request, waiting[0], f"{waiting[4]}:{waiting[1].offset}")
         return request
 
     def _failure(self, event: Failure, item: Located) -> list[_Request]:
         request = self._by_call.get(event.call_id) if event.call_id else None
         if request is None:
-            # No id: the oldest unfinished request for the model group the error names
+            # No known id: the oldest unfinished request for the model group the error names
             # (an invalid model is refused before LiteLLM binds a call id to it).
-            unfinished = [r for r in self._pending if r.failure is None]
+            unfinished = [r for r in self._pending if r.failure is None
+                          and (event.call_id is None or r.call_id is None)]
             request = next((r for r in unfinished if event.model and r.body.get("model") == event.model),
                            None)
             if request is None and event.model is None:
@@ -233,17 +249,31 @@ class Assembler:
             return [request]
         return [self._finish(request, item.time)]
 
-    def _claim_access(self, event: Access) -> _Request | None:
+    def _replayed_access(self, request_id: str) -> None:
+        """A restart read an access line again: the request it went to has its status (it
+        may finish again only later in the lines read again: then it must not take another)."""
+        for request in self._awaiting_code:
+            if request_id in (request.call_id, self._fallback_id(request)):
+                self._awaiting_code.remove(request)
+                return
+        self._coded.add(request_id)
+
+    @staticmethod
+    def _fallback_id(request: _Request) -> str:
+        return f"{request.file_key}-{request.start_offset:x}"
+
+    def _claim_access(self, event: Access, mark: str) -> _Request | None:
         """The finished request this access line reports, if one is waiting for it."""
         request = next((r for r in self._awaiting_code if _fits(r, event.status_code, exact=True)),
                        None) or next((r for r in self._awaiting_code if _fits(r, event.status_code)), None)
         if request is not None:
-            self._set_code(request, event)
+            self._set_code(request, event, mark)
         return request
 
-    def _assign_access(self, event: Access, item: Located) -> _Request:
+    def _assign_access(self, event: Access, item: Located, file_key: str) -> _Request:
         """An access line no outcome line claimed in time: give it to the likeliest request."""
-        request = self._claim_access(event)
+        mark = f"{file_key}:{item.offset}"
+        request = self._claim_access(event, mark)
         if request is not None:
             return request
         if event.status_code < 400:
@@ -253,40 +283,26 @@ class Assembler:
         # An error status no exception line claimed was refused before LiteLLM read the
         # request (authentication): it has no body in the log, so it stands alone.
         if request is None:  # nothing in the log but the access line (auth failures, plain logs)
-            request = _Request(item.offset, item.time, self.file_key, access_only=True)
+            request = _Request(item.offset, item.time, file_key, access_only=True)
         self._finish(request, item.time)
-        if request.status_code is None:
-            self._set_code(request, event)
+        self._set_code(request, event, mark)
         return request
 
-    def _set_code(self, request: _Request, event: Access) -> None:
-        request.status_code = event.status_code
+    def _set_code(self, request: _Request, event: Access, mark: str) -> None:
+        request.access_at = mark
+        if request.status_code is None or request.failure is None:
+            request.status_code = event.status_code
         if event.status_code >= 400 and request.failure is None:
             request.failure = Failure(None, f"HTTP {event.status_code}", event.status_code)
         if request in self._awaiting_code:
             self._awaiting_code.remove(request)
 
     def _cost(self, event: Cost) -> list[_Request]:
-        if event.call_id is not None:
-            request = self._by_call.get(event.call_id)
-            if request is None:
-                return []
-            request.cost = event.value
-            return [request]
-        if event.value < 0:          # "selected model name for cost calculation: X"
-            self._cost_model = event.deployment
+        request = self._by_call.get(event.call_id)
+        if request is None:
             return []
-        model = event.deployment or self._cost_model
-        self._cost_model = None
-        # A cost line names no request: take it only when one request can be its owner.
-        # LiteLLM prices a response after sending it: the owner is a finished success.
-        owners = list(islice((r for r in self._unpriced if r.cost is None and r.failure is None
-                              and _same_model(r.deployment, model)), 2))
-        if len(owners) != 1:
-            return []
-        owners[0].cost = event.value
-        self._unpriced.remove(owners[0])
-        return [owners[0]]
+        request.cost = event.value
+        return [request]
 
     def _response(self, event: Response, item: Located) -> list[_Request]:
         if event.call_id is not None:
@@ -340,7 +356,7 @@ class Assembler:
         messages = body.get("messages")
         messages = messages if isinstance(messages, list) else []
         response = request.response
-        request_id = request.call_id or f"{request.file_key}-{request.start_offset:x}"
+        request_id = request.call_id or self._fallback_id(request)
         return RequestRecord(
             id=request_id,
             time=request.time,
@@ -359,6 +375,7 @@ class Assembler:
             tags=[str(t) for t in tags],
             source=self.source,
             log_offset=request.start_offset,
+            access_at=request.access_at,
         )
 
 

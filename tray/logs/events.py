@@ -60,11 +60,13 @@ class Access:
 
 @dataclass
 class Cost:
-    """A response cost LiteLLM computed; `deployment` when the log said which model it priced."""
+    """A response cost LiteLLM computed for the request with this call id.
 
+    LiteLLM also writes `response_cost: X` lines that name no request, several per request
+    (0.0 among them): under concurrency no rule tells their owner, so they are not used."""
+
+    call_id: str
     value: float
-    deployment: str | None = None
-    call_id: str | None = None
 
 
 @dataclass
@@ -103,9 +105,6 @@ _FAILURE = re.compile(
 )
 _FAILED_GROUP = re.compile(r"Received Model Group=(?P<group>[^\s.,]+)|Invalid model name passed in model=(?P<bad>[^\s.,]+)")
 _LEADING_CODE = re.compile(r"^(?P<code>[45]\d\d): ")
-_COST = re.compile(r"^response_cost: (?P<value>[-+0-9.eE]+|None)\s*$")
-_STREAM_COST = re.compile(r"^Model=(?P<model>\S+); cost=(?P<value>[-+0-9.eE]+)")
-_COST_MODEL = re.compile(r"^selected model name for cost calculation: (?P<model>\S+)")
 _MODEL_RESPONSE = "Async Response: ModelResponse("
 _CONTENT = re.compile(r"message=Message\(content=(?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
 _USAGE = re.compile(
@@ -119,9 +118,6 @@ MARKERS: tuple[bytes, ...] = (
     b"Request received by LiteLLM",
     b"litellm_call_id",
     b" HTTP/1.",
-    b"response_cost: ",
-    b"; cost=",
-    b"selected model name for cost",
     b"Async Response: ModelResponse",
     b"Exception occured",
 )
@@ -180,21 +176,6 @@ def events_from_message(message: str) -> list[Event]:
         if call and "messages" in message:
             events.append(Bind(call["id"], message, _deployment(message)))
             return events
-    if message.startswith("response_cost: "):
-        cost = _COST.match(message)
-        if cost and cost["value"] != "None":
-            events.append(Cost(float(cost["value"])))
-        return events
-    if message.startswith("Model=") and "; cost=" in message:
-        cost = _STREAM_COST.match(message)
-        if cost:
-            events.append(Cost(float(cost["value"]), cost["model"]))
-        return events
-    if message.startswith("selected model name for cost"):
-        model = _COST_MODEL.match(message)
-        if model:
-            events.append(Cost(-1.0, model["model"]))  # a marker: the next cost is for this model
-        return events
     if _MODEL_RESPONSE in message:
         events.append(_model_response(message))
     return events
@@ -231,7 +212,7 @@ def _success_kwargs(message: str) -> list[Event]:
         events.append(Tokens(call_id, int(usage["p"]), int(usage["c"]), int(usage["t"])))
     cost = _KW_COST.search(message)
     if cost:
-        events.append(Cost(float(cost["value"]), call_id=call_id))
+        events.append(Cost(call_id, float(cost["value"])))
     text = _logged_response_text(message)
     if text is not None:
         events.append(Response(text, call_id=call_id))

@@ -58,6 +58,8 @@ class LogIngestor:
             max_line_bytes=max_line_bytes,
         )
         self.reader = LogReader(self.secrets, None if live else file_time_resolver(self.path))
+        if saved is not None and identity is not None:
+            self.reader.assembler.replayed = store.access_marks(identity.key)
 
     def _backfill(self, limit: int) -> Checkpoint | None:
         """First start on a file: store its last `limit` requests instead of reading it all,
@@ -74,7 +76,7 @@ class LogIngestor:
             return None
         records, reader = last_requests(self.path, limit, self.secrets)
         checkpoint = Checkpoint(str(self.path), identity.device, identity.inode,
-                                identity.fingerprint, reader.safe_offset())
+                                identity.fingerprint, reader.safe_offset(overlap=False))
         self.store.commit(records, checkpoint)
         self.total += len(records)
         return checkpoint
@@ -99,8 +101,12 @@ class LogIngestor:
         # At EOF: an access line whose outcome line has not come in time is settled
         settled = self.reader.settle(waited=SETTLE_SECONDS)
         identity = identity or self.follower.identity
-        if settled and identity is not None:
-            self._commit(settled, identity)
+        if settled:
+            if identity is not None:
+                self._commit(settled, identity)
+            else:                    # a file just rotated in and still empty: no checkpoint yet
+                self.store.commit(settled)
+                self.total += len(settled)
             self._publish(settled)
             if collect:
                 done.extend(settled)
@@ -149,7 +155,7 @@ def ingest_file(path: Path, store: Store, secrets: Iterable[str] = (),
                 max_line_bytes: int = 16 * 1024 * 1024) -> int:
     """Bring the store up to date with a whole file (resuming from its checkpoint)."""
     ingestor = LogIngestor(path, store, secrets=secrets, max_line_bytes=max_line_bytes, live=False)
-    ingestor.step()
+    ingestor.step(collect=False)
     ingestor.finish()
     ingestor.follower.close()
     return ingestor.total

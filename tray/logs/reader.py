@@ -44,9 +44,10 @@ class LogReader:
         """Oldest first: by where each request began in the log (its outcome may come later)."""
         return sorted(records, key=lambda r: r.log_offset)
 
-    def safe_offset(self, *, unpriced: bool = False) -> int:
-        """Offset a restart must resume from: before every request still being assembled."""
-        offset = self.assembler.safe_offset(self._end, unpriced=unpriced)
+    def safe_offset(self, *, overlap: bool = True) -> int:
+        """Offset a restart must resume from: before every request still being assembled
+        (`overlap`: and the last few finished, see Assembler.safe_offset)."""
+        offset = self.assembler.safe_offset(self._end, overlap=overlap)
         carry = self.scanner.carry_offset
         return min(offset, carry) if carry is not None else offset
 
@@ -87,7 +88,7 @@ def iter_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int
         for chunk in follower.chunks():
             for record in reader.feed(chunk):
                 held[record.id] = record
-            safe = reader.safe_offset(unpriced=True)
+            safe = reader.safe_offset()
             ready = [r for r in held.values() if r.log_offset < safe]
             for record in reader.in_log_order(ready):
                 del held[record.id]

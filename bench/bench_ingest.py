@@ -1,0 +1,177 @@
+"""How fast a large real `--detailed_debug` log is parsed, next to `grep -c`, and in how much memory.
+
+    .venv/bin/python bench/bench_ingest.py [--size-mb 500] [--runs 3] [--profile]
+
+The log is the recorded fixture (tests/fixtures/litellm-1.110.2/debug.log, 43 requests, 8 at a
+time) repeated until it reaches --size-mb, each copy with its own ids: the first 8 hex digits of
+every uuid in it (call ids, response ids) become the copy's number, so no two requests collide.
+It is written once to bench/data/ (not in git) and reused.
+
+Each figure is the median of --runs runs, every run in a fresh process (peak RSS is that
+process's ru_maxrss, Python and the app's imports included):
+  grep            `grep -c "Request received by LiteLLM"` over the file (the floor: one scan)
+  parse           LogReader over Follower.chunks: every request assembled, none kept
+  read_whole_file what `prompts --log PATH` runs: the same, keeping every record
+  ingest_file     the app's import into a fresh SQLite store (retention 10 000 rows)
+--profile writes the top functions of a cProfile of `parse` over the first 50 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "litellm-1.110.2" / "debug.log"
+DATA = REPO / "bench" / "data"
+GREP_PATTERN = "Request received by LiteLLM"
+_UUID_HEAD = re.compile(rb"[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
+def fixture_copies(fixture: Path = FIXTURE):
+    """copy(n) -> the fixture's bytes with every uuid's first 8 hex digits set to n (one join)."""
+    data = fixture.read_bytes()
+    parts, last = [], 0
+    for match in _UUID_HEAD.finditer(data):
+        parts.append(data[last:match.start()])
+        last = match.end()
+    parts.append(data[last:])
+
+    def copy(n: int) -> bytes:
+        return (b"%08x" % n).join(parts)
+    return copy
+
+
+def build_log(size_mb: int, fixture: Path = FIXTURE) -> tuple[Path, int]:
+    """bench/data/debug-<size>mb.log, built once; returns it and how many copies it holds."""
+    one = fixture.stat().st_size
+    copies = -(-size_mb * 1024 * 1024 // one)
+    path = DATA / f"debug-{size_mb}mb.log"
+    if path.exists() and path.stat().st_size == copies * one:
+        return path, copies
+    DATA.mkdir(parents=True, exist_ok=True)
+    copy = fixture_copies(fixture)
+    partial = path.with_suffix(".partial")
+    with open(partial, "wb") as handle:
+        for n in range(copies):
+            handle.write(copy(n))
+    partial.replace(path)
+    return path, copies
+
+
+# Each measured run is a fresh interpreter, so its peak RSS is its own.
+_RUN = r"""
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+path, mode = Path(sys.argv[1]), sys.argv[2]
+from tray.logs.follow import Follower
+from tray.logs.reader import LogReader, read_whole_file
+from tray.logs.ingest import ingest_file
+from tray.store import Store
+started = time.perf_counter()
+if mode == "parse":
+    reader, follower, ids = LogReader(), Follower(path, chunk_bytes=4 * 1024 * 1024), set()
+    for chunk in follower.chunks():
+        ids.update(record.id for record in reader.feed(chunk))
+    ids.update(record.id for record in reader.settle())
+    follower.close()
+    requests = len(ids)
+elif mode == "read_whole_file":
+    requests = len(read_whole_file(path)[0])
+else:
+    store = Store(sys.argv[4])
+    ingest_file(path, store)
+    requests = store.count()      # rows kept: retention keeps the last 10 000
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "requests": requests,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_python(path: Path, mode: str) -> dict:
+    db = DATA / "bench-ingest.sqlite3"
+    for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    out = subprocess.run([sys.executable, "-c", _RUN, str(path), mode, str(REPO), str(db)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_grep(path: Path) -> dict:
+    started = time.perf_counter()
+    out = subprocess.run(["grep", "-c", GREP_PATTERN, str(path)], capture_output=True, text=True)
+    return {"seconds": time.perf_counter() - started, "requests": int(out.stdout.strip() or 0)}
+
+
+def median_of(runs: list[dict]) -> dict:
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def profile(path: Path, megabytes: int = 50, top: int = 15) -> None:
+    import cProfile
+    import pstats
+
+    sys.path.insert(0, str(REPO))
+    from tray.logs.follow import Follower
+    from tray.logs.reader import LogReader
+
+    sample = DATA / f"sample-{megabytes}mb.log"
+    with open(path, "rb") as source, open(sample, "wb") as target:
+        data = source.read(megabytes * 1024 * 1024)
+        target.write(data[: data.rfind(b"\n") + 1])
+    reader, follower = LogReader(), Follower(sample, chunk_bytes=4 * 1024 * 1024)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for chunk in follower.chunks():
+        reader.feed(chunk)
+    profiler.disable()
+    follower.close()
+    stats = pstats.Stats(profiler)
+    print(f"\ncProfile of parse over the first {megabytes} MB (sorted by own time):")
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--modes", default="parse,read_whole_file,ingest_file")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    path, copies = build_log(args.size_mb)
+    size_mb = path.stat().st_size / 1e6
+    print(f"{path.relative_to(REPO)}: {size_mb:.0f} MB, {copies} copies of the fixture "
+          f"({copies * 43} requests), ready in {time.perf_counter() - started:.1f}s")
+    run_grep(path)                                      # warm the page cache
+    results = {"grep": median_of([run_grep(path) for _ in range(args.runs)])}
+    for mode in args.modes.split(","):
+        results[mode] = median_of([run_python(path, mode) for _ in range(args.runs)])
+    baseline = median_of([run_python(FIXTURE, "parse") for _ in range(args.runs)])
+
+    grep_seconds = results["grep"]["seconds"]
+    print(f"\nmedian of {args.runs} runs, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"{'':16} {'seconds':>8} {'MB/s':>7} {'x grep':>7} {'peak RSS MB':>12} {'requests':>9}")
+    for name, result in results.items():
+        rss = f"{result['rss_mb']:.0f}" if "rss_mb" in result else "-"
+        print(f"{name:16} {result['seconds']:8.2f} {size_mb / result['seconds']:7.0f} "
+              f"{result['seconds'] / grep_seconds:7.1f} {rss:>12} {result['requests']:>9.0f}")
+    print(f"{'(same, 0.5 MB)':16} {baseline['seconds']:8.3f} {'':>7} {'':>7} "
+          f"{baseline['rss_mb']:12.0f} {baseline['requests']:>9.0f}   <- peak RSS of a tiny file")
+    if args.profile:
+        profile(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
