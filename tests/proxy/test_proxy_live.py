@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,13 @@ def test_status_agrees_with_the_client(tmp_path: Path, isolated_user_dirs: Path,
     monkeypatch.setenv("LITELLM_MASTER_KEY", MASTER_KEY)
     with LiteLLMProxy(config, port, tmp_path / "litellm.log") as proxy:
         truth = run_traffic(proxy.base_url, MASTER_KEY, n_rounds=2, concurrency=8)
+        # LiteLLM counts a request in a callback that runs after the answer was sent: give the
+        # last ones a moment to land (bounded), then compare.
+        deadline = time.monotonic() + 15
         status = status_json(capsys, proxy.base_url)
+        while status["requests"]["total"] != len(truth) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            status = status_json(capsys, proxy.base_url)
 
     assert status["proxy"] == {"url": proxy.base_url, "up": True, "error": None}
     assert [e for e in status["errors"] if not e.startswith("log:")] == []
