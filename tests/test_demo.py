@@ -87,3 +87,28 @@ def test_real_says_so_without_litellm(monkeypatch: pytest.MonkeyPatch) -> None:
     err = io.StringIO()
     assert run_demo(Settings(), real=True, out=io.StringIO(), err=err) == 2
     assert "needs LiteLLM" in err.getvalue()
+
+
+@pytest.mark.litellm
+def test_real_demo_runs_a_real_proxy_whose_log_and_metrics_the_app_reads() -> None:
+    """`demo --real`: a real LiteLLM proxy with mock models, live traffic, all cleaned up."""
+    import tray.demo
+
+    if tray.demo.real_support() is None:
+        pytest.skip("needs LiteLLM in .venv-litellm: bash .ci/install-litellm.sh 1.110.2 .venv-litellm")
+    demo = Demo(Settings(), rate=4, real=True).start()
+    folder, process = demo.dir, demo.real_proxy.proc
+    try:
+        deadline = time.monotonic() + 30
+        records: list = []
+        while len(records) < 3 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            records, reader, _ = read_whole_file(demo.settings.log_path)
+        assert len(records) >= 3 and reader.prompts_visible
+        assert {r.model for r in records} <= {"cheap", "balanced", "frontier", "broken"}
+        snapshot = poll_once(ProxyClient.from_settings(demo.settings, demo.real_proxy.master_key))
+        assert snapshot.health.up and snapshot.metrics is not None
+    finally:
+        demo.stop()
+    assert folder is not None and not folder.exists()
+    assert process.poll() is not None
