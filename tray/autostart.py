@@ -72,7 +72,7 @@ def desktop_entry(command: Sequence[str], *, autostart: bool) -> str:
         "[Desktop Entry]",
         "Type=Application",
         f"Name={DISPLAY_NAME}",
-        f"GenericName=LiteLLM proxy monitor",
+        "GenericName=LiteLLM proxy monitor",
         f"Comment={COMMENT}",
         "Exec=" + " ".join(_desktop_quote(arg) for arg in command),
         f"Icon={APP_ID}",

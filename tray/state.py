@@ -8,7 +8,7 @@ statuses and the sources' errors into one `TrayState` the GUI only has to draw.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 

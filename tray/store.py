@@ -11,10 +11,9 @@ import json
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 from tray.model import RECORD_KEYS, RequestRecord
 
@@ -235,11 +234,6 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
-
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """The raw connection, for queries the store does not offer yet (tests, diagnostics)."""
-        yield self._db
 
     # -- viewer queries ----------------------------------------------------------------------
     # Read-only queries for the prompt viewer (tray/desktop/viewer), which runs in its own

@@ -149,15 +149,6 @@ def test_resumes_from_a_checkpoint_and_ignores_one_for_another_file(tmp_path: Pa
     assert lines_of(other.poll()) == [b"fresh"]
 
 
-def test_from_end_starts_after_the_last_complete_line(tmp_path: Path) -> None:
-    log = tmp_path / "litellm.log"
-    append(log, "old\nolder\npart")
-    follower = Follower(log, from_end=True)
-    assert follower.poll() == []
-    append(log, "ial\nnew\n")
-    assert lines_of(follower.poll()) == [b"partial", b"new"]
-
-
 def test_binary_junk_and_invalid_utf8_pass_through_as_bytes(tmp_path: Path) -> None:
     log = tmp_path / "litellm.log"
     junk = bytes(range(256)).replace(b"\n", b"")

@@ -8,7 +8,7 @@ makes the pystray `Menu` on the GUI thread. Actions are names with an argument
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Sequence
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from tray.logs.events import (
-    Access, Bind, Cost, Done, Event, Failure, Located, Response, Start, Tokens,
+    Access, Bind, Cost, Done, Failure, Located, Response, Start, Tokens,
 )
 from tray.model import RequestRecord
 from tray.redact import redact, redact_any
@@ -77,11 +77,9 @@ class Assembler:
         self._coded: set[str] = set()        # ids whose access line was read before finishing
 
     # -- feeding -----------------------------------------------------------------------------
-    def feed(self, item: Located) -> list[RequestRecord]:
-        return [self._record(r) for r in self._apply(item) if r.finished]
-
     def feed_all(self, items: Iterable[Located]) -> list[RequestRecord]:
-        """Like `feed` for many events, building each changed request's record once."""
+        """Take events in file order; return the records they finished or changed, each built
+        once however many of the events touched it."""
         changed: dict[int, _Request] = {}
         for item in items:
             for request in self._apply(item):

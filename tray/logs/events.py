@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # -- events -------------------------------------------------------------------------------------
@@ -306,4 +306,3 @@ class Located:
     event: Event
     offset: int
     time: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)

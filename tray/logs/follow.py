@@ -87,8 +87,8 @@ def identity_of(fd: int) -> FileIdentity | None:
 class Follower:
     """Reads one path to EOF on every `poll()`, following it across rotation.
 
-    `start_offset`/`start_identity` resume from a checkpoint; `from_end` starts at the current
-    end of the file (the first time only) instead of its beginning.
+    `start_offset`/`start_identity` resume from a checkpoint (ignored when the file at the path
+    is another one by then).
     """
 
     def __init__(
@@ -97,7 +97,6 @@ class Follower:
         *,
         start_identity: FileIdentity | None = None,
         start_offset: int = 0,
-        from_end: bool = False,
         max_line_bytes: int = 16 * 1024 * 1024,
         chunk_bytes: int = DEFAULT_CHUNK,
     ) -> None:
@@ -115,7 +114,6 @@ class Follower:
         self._partial = bytearray()         # grows in place: a long line is never copied whole
         self._skipping = False              # inside a line longer than the cap
         self._resume = (start_identity, start_offset)
-        self._from_end = from_end
 
     # -- public ------------------------------------------------------------------------------
     @property
@@ -191,12 +189,7 @@ class Follower:
         resume_identity, resume_offset = self._resume
         self._resume = (None, 0)
         start = 0
-        if self._from_end:
-            start = info.st_size
-            self._from_end = False
-            # start at a line boundary: back up to just after the last newline
-            start = line_start_at_or_before(fd, start)
-        elif resume_identity is not None and self._identity == resume_identity \
+        if resume_identity is not None and self._identity == resume_identity \
                 and resume_offset <= info.st_size:
             start = resume_offset
         self._reset_position(start)

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from tray.logs.events import (
-    MARKERS, REQUEST_RECEIVED, Access, Located, Response, Start, events_from_message,
-    is_llm_path, parse_body, response_from_json,
+    MARKERS, REQUEST_RECEIVED, Located, Start, events_from_message, is_llm_path,
+    response_from_json,
 )
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -240,5 +240,3 @@ class LineScanner:
             response.finishes = True
             yield Located(response, block["offset"], None)
 
-
-__all__ = ["LineScanner", "TimeResolver", "FormatStats", "Access", "parse_body"]
