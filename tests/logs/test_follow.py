@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tray.logs.follow import Follower
 
 
@@ -155,3 +157,41 @@ def test_binary_junk_and_invalid_utf8_pass_through_as_bytes(tmp_path: Path) -> N
     log.write_bytes(b"good\n" + junk + b"\n\xff\xfe\n" + b"good again\n")
     lines = lines_of(Follower(log).poll())
     assert lines[0] == b"good" and lines[-1] == b"good again" and len(lines) == 4
+
+
+def test_a_writer_that_never_reopens_is_still_followed_after_a_rename(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`litellm ... > litellm.log` keeps writing to the renamed file after logrotate's `create`."""
+    import tray.logs.follow as follow
+
+    log = tmp_path / "litellm.log"
+    writer = open(log, "ab", buffering=0)          # the shell's redirect: one descriptor for life
+    writer.write(b"before\n")
+    follower = Follower(log)
+    assert lines_of(follower.poll()) == [b"before"]
+    log.rename(tmp_path / "litellm.log.1")
+    log.touch()                                     # logrotate `create`: a new, empty file
+    writer.write(b"after the rename\n")
+    assert lines_of(follower.poll()) == [b"after the rename"]
+    writer.write(b"and later\n")
+    assert lines_of(follower.poll()) == [b"and later"]
+    append(log, "the new file at last\n")           # the writer reopened (or a new proxy)
+    monkeypatch.setattr(follow, "PREVIOUS_GRACE", 0.0)
+    assert lines_of(follower.poll()) == [b"the new file at last"]
+    writer.write(b"too late\n")                     # let go once the new file had lines
+    assert follower.poll() == []
+    writer.close()
+    follower.close()
+
+
+def test_a_deleted_file_still_being_written_is_read_to_its_end(tmp_path: Path) -> None:
+    log = tmp_path / "litellm.log"
+    writer = open(log, "ab", buffering=0)
+    writer.write(b"one\n")
+    follower = Follower(log)
+    follower.poll()
+    log.unlink()
+    writer.write(b"two\n")
+    assert lines_of(follower.poll()) == [b"two"]
+    writer.close()
+    follower.close()

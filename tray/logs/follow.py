@@ -15,6 +15,7 @@ import logging
 import os
 import stat
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -22,6 +23,8 @@ from typing import Callable, Iterator
 log = logging.getLogger(__name__)
 
 FINGERPRINT_BYTES = 256
+#: A renamed-away log is read until the new one has lines and the old one is this long quiet.
+PREVIOUS_GRACE = 5.0
 DEFAULT_CHUNK = 1024 * 1024
 
 
@@ -84,11 +87,113 @@ def identity_of(fd: int) -> FileIdentity | None:
     return FileIdentity(info.st_dev, info.st_ino, fingerprint)
 
 
+class _OpenFile:
+    """One open file and how far its lines have been handed out (the follower may hold two:
+    the file at the path, and the one just renamed away while its writer still writes to it)."""
+
+    def __init__(self, fd: int, max_line_bytes: int, chunk_bytes: int, on_skip: Callable[[], None]) -> None:
+        info = os.fstat(fd)
+        self.fd = fd
+        self.key = (info.st_dev, info.st_ino)
+        self.identity = identity_of(fd)
+        self.max_line_bytes = max_line_bytes
+        self.chunk_bytes = chunk_bytes
+        self.on_skip = on_skip
+        self.read_pos = 0                   # next byte to read from the file
+        self.line_start = 0                 # file offset of the first byte in `partial`
+        self.partial = bytearray()          # grows in place: a long line is never copied whole
+        self.skipping = False               # inside a line longer than the cap
+        self.last_data = time.monotonic()   # when a read last returned bytes
+
+    def reset(self, offset: int) -> None:
+        self.read_pos = self.line_start = offset
+        self.partial = bytearray()
+        self.skipping = False
+        if offset == 0:
+            self.identity = identity_of(self.fd)
+
+    def was_rewritten(self) -> bool:
+        """Truncated, copytruncated, or overwritten in place with the same inode."""
+        if os.fstat(self.fd).st_size < self.read_pos:
+            return True
+        current = identity_of(self.fd)
+        if self.identity is None:
+            self.identity = current
+            return False
+        return current is not None and current != self.identity
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def read_to_eof(self) -> Iterator[Chunk]:
+        while True:
+            data = os.pread(self.fd, self.chunk_bytes, self.read_pos)
+            if not data:
+                return
+            self.read_pos += len(data)
+            self.last_data = time.monotonic()
+            chunk = self._accept(data)
+            if chunk is not None:
+                yield chunk
+
+    def _accept(self, data: bytes) -> Chunk | None:
+        """Add freshly read bytes; return the complete lines they finish, if any."""
+        start_of_data = self.read_pos - len(data)
+        pos = 0
+        if self.skipping:
+            newline = data.find(b"\n")
+            if newline < 0:
+                self.line_start = self.read_pos
+                return None
+            self.skipping = False
+            pos = newline + 1
+            self.line_start = start_of_data + pos
+        last_newline = data.rfind(b"\n", pos)
+        if last_newline < 0:
+            if len(self.partial) + len(data) - pos > self.max_line_bytes:
+                self._skip_partial()
+                self.line_start = self.read_pos
+            else:
+                self.partial += memoryview(data)[pos:]
+            return None
+        first_newline = data.find(b"\n", pos)
+        if len(self.partial) + first_newline - pos > self.max_line_bytes:
+            self._skip_partial()
+            pos = first_newline + 1
+            self.line_start = start_of_data + pos
+        if self.partial:
+            self.partial += memoryview(data)[pos : last_newline + 1]
+            body = bytes(self.partial)
+        else:
+            body = data[pos : last_newline + 1]
+        chunk_offset = self.line_start
+        self.partial = bytearray(memoryview(data)[last_newline + 1 :])
+        self.line_start = start_of_data + last_newline + 1
+        if len(self.partial) > self.max_line_bytes:
+            self._skip_partial()
+            self.line_start = self.read_pos
+        if not body:
+            return None
+        if self.identity is None:
+            self.identity = identity_of(self.fd)
+        assert self.identity is not None
+        return Chunk(body, chunk_offset, self.identity)
+
+    def _skip_partial(self) -> None:
+        self.on_skip()
+        self.partial = bytearray()
+        self.skipping = True
+
+
 class Follower:
     """Reads one path to EOF on every `poll()`, following it across rotation.
 
     `start_offset`/`start_identity` resume from a checkpoint (ignored when the file at the path
-    is another one by then).
+    is another one by then). After a rename or delete the old file stays open and is read too
+    for as long as its writer keeps writing to it: a process started with `> litellm.log`
+    never reopens its log, so after logrotate's `create` every new line still goes to the
+    renamed file. It is let go once the new file has lines and the old one has been quiet
+    for `PREVIOUS_GRACE` seconds.
     """
 
     def __init__(
@@ -106,24 +211,19 @@ class Follower:
         self.skipped_long_lines = 0
         self.rotations = 0
         self.error: str | None = None       # what is wrong right now, in words, or None
-        self._fd: int | None = None
-        self._identity: FileIdentity | None = None
-        self._stat_key: tuple[int, int] | None = None
-        self._read_pos = 0                  # next byte to read from the file
-        self._line_start = 0                # file offset of the first byte in _partial
-        self._partial = bytearray()         # grows in place: a long line is never copied whole
-        self._skipping = False              # inside a line longer than the cap
+        self._file: _OpenFile | None = None
+        self._previous: _OpenFile | None = None
         self._resume = (start_identity, start_offset)
 
     # -- public ------------------------------------------------------------------------------
     @property
     def identity(self) -> FileIdentity | None:
-        return self._identity
+        return self._file.identity if self._file is not None else None
 
     @property
     def offset(self) -> int:
         """File offset up to which every complete line has been handed out."""
-        return self._line_start
+        return self._file.line_start if self._file is not None else 0
 
     def poll(self) -> list[Chunk]:
         """Check the path once and return every complete line that is new since the last call."""
@@ -133,7 +233,7 @@ class Follower:
         """Like `poll`, one chunk at a time, so a large file is never held whole."""
         try:
             yield from self._poll()
-            if self.error and self._fd is not None:
+            if self.error and self._file is not None:
                 self.error = None
         except OSError as exc:
             self.error = f"cannot read {self.path}: {exc.strerror or exc}"
@@ -142,35 +242,43 @@ class Follower:
 
     def close(self) -> None:
         self._close()
+        self._let_go_of_previous()
 
     # -- the state machine -------------------------------------------------------------------
     def _poll(self) -> Iterator[Chunk]:
-        if self._fd is None and not self._open():
+        if self._previous is not None:
+            yield from self._previous.read_to_eof()
+        if self._file is None and not self._open():
             return
-        assert self._fd is not None
+        assert self._file is not None
         try:
             path_stat = os.stat(self.path)
         except FileNotFoundError:
             path_stat = None
-        replaced = path_stat is not None and (path_stat.st_dev, path_stat.st_ino) != self._stat_key
+        replaced = path_stat is not None and (path_stat.st_dev, path_stat.st_ino) != self._file.key
         if path_stat is None or replaced:
             # Renamed or deleted: whatever the writer put in the old file still counts.
-            yield from self._read_to_eof()
+            yield from self._file.read_to_eof()
+            self._let_go_of_previous()
+            self._previous, self._file = self._file, None
             if path_stat is None:
                 self.error = f"{self.path} is gone (rotated or deleted); waiting for it to come back"
-                self._close()
                 return
             self.rotations += 1
             log.info("log rotated (new file at %s)", self.path)
-            self._close()
             self._resume = (None, 0)
             if not self._open():
                 return
-        elif self._was_rewritten():
+            assert self._file is not None
+        elif self._file.was_rewritten():
             self.rotations += 1
             log.info("log truncated or replaced in place: reading %s from the start", self.path)
-            self._reset_position(0)
-        yield from self._read_to_eof()
+            self._file.reset(0)
+        yield from self._file.read_to_eof()
+        previous = self._previous
+        if previous is not None and self._file.read_pos > 0 \
+                and time.monotonic() - previous.last_data > PREVIOUS_GRACE:
+            self._let_go_of_previous()
 
     def _open(self) -> bool:
         try:
@@ -178,110 +286,35 @@ class Follower:
         except FileNotFoundError:
             self.error = f"{self.path} does not exist yet; waiting for it"
             return False
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             self.error = f"{self.path} is not a regular file"
             return False
-        self._fd = fd
-        self._stat_key = (info.st_dev, info.st_ino)
-        self._identity = identity_of(fd)
+        opened = _OpenFile(fd, self.max_line_bytes, self.chunk_bytes, self._count_skip)
         resume_identity, resume_offset = self._resume
         self._resume = (None, 0)
         start = 0
-        if resume_identity is not None and self._identity == resume_identity \
-                and resume_offset <= info.st_size:
+        if resume_identity is not None and opened.identity == resume_identity \
+                and resume_offset <= os.fstat(fd).st_size:
             start = resume_offset
-        self._reset_position(start)
+        opened.reset(start)
+        self._file = opened
         self.error = None
         return True
 
-    def _was_rewritten(self) -> bool:
-        """Truncated, copytruncated, or overwritten in place with the same inode."""
-        assert self._fd is not None
-        size = os.fstat(self._fd).st_size
-        if size < self._read_pos:
-            return True
-        current = identity_of(self._fd)
-        if self._identity is None:
-            self._identity = current
-            return False
-        return current is not None and current != self._identity
-
-    def _reset_position(self, offset: int) -> None:
-        self._read_pos = offset
-        self._line_start = offset
-        self._partial = bytearray()
-        self._skipping = False
-        if self._fd is not None and offset == 0:
-            self._identity = identity_of(self._fd)
-
-    def _close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-        self._fd = None
-        self._stat_key = None
-
-    # -- reading -----------------------------------------------------------------------------
-    def _read_to_eof(self) -> Iterator[Chunk]:
-        assert self._fd is not None
-        while True:
-            data = os.pread(self._fd, self.chunk_bytes, self._read_pos)
-            if not data:
-                return
-            self._read_pos += len(data)
-            chunk = self._accept(data)
-            if chunk is not None:
-                yield chunk
-
-    def _accept(self, data: bytes) -> Chunk | None:
-        """Add freshly read bytes; return the complete lines they finish, if any."""
-        start_of_data = self._read_pos - len(data)
-        pos = 0
-        if self._skipping:
-            newline = data.find(b"\n")
-            if newline < 0:
-                self._line_start = self._read_pos
-                return None
-            self._skipping = False
-            pos = newline + 1
-            self._line_start = start_of_data + pos
-        last_newline = data.rfind(b"\n", pos)
-        if last_newline < 0:
-            if len(self._partial) + len(data) - pos > self.max_line_bytes:
-                self._skip_partial()
-                self._line_start = self._read_pos
-            else:
-                self._partial += memoryview(data)[pos:]
-            return None
-        first_newline = data.find(b"\n", pos)
-        if len(self._partial) + first_newline - pos > self.max_line_bytes:
-            self._skip_partial()
-            pos = first_newline + 1
-            self._line_start = start_of_data + pos
-        if self._partial:
-            self._partial += memoryview(data)[pos : last_newline + 1]
-            body = bytes(self._partial)
-        else:
-            body = data[pos : last_newline + 1]
-        chunk_offset = self._line_start
-        self._partial = bytearray(memoryview(data)[last_newline + 1 :])
-        self._line_start = start_of_data + last_newline + 1
-        if len(self._partial) > self.max_line_bytes:
-            self._skip_partial()
-            self._line_start = self._read_pos
-        if not body:
-            return None
-        if self._identity is None:
-            self._identity = identity_of(self._fd) if self._fd is not None else None
-        assert self._identity is not None
-        return Chunk(body, chunk_offset, self._identity)
-
-    def _skip_partial(self) -> None:
+    def _count_skip(self) -> None:
         self.skipped_long_lines += 1
         log.warning("skipped a line longer than %d bytes in %s", self.max_line_bytes, self.path)
-        self._partial = bytearray()
-        self._skipping = True
+
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+
+    def _let_go_of_previous(self) -> None:
+        if self._previous is not None:
+            self._previous.close()
+        self._previous = None
 
 
 class Waker:
