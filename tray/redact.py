@@ -27,6 +27,8 @@ _LABELLED = (
     r"(?P<label2>[\"']?(?:api[_-]?key|x-api-key|master[_-]?key|authorization|password|secret)"
     r"[\"']?\s*[:=]\s*[\"']?)(?P<value2>(?!Bearer\s)(?!\[REDACTED\])[^\s'\",}\]]{4,})",
 )
+#: No pattern matches fewer characters than this ("Bearer abcd", "api_key=abcd", "sk-abcdefgh").
+_SHORTEST_MATCH = 11
 _PATTERN = re.compile("|".join((*_LABELLED, *_TOKEN_SHAPES)), re.IGNORECASE)
 
 
@@ -47,7 +49,7 @@ def redact(text: str | None, extra: Iterable[str] = ()) -> str | None:
     for secret in extra:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
-    if not _quick_check(text):
+    if len(text) < _SHORTEST_MATCH or not _quick_check(text):
         return text
     return _PATTERN.sub(_replace, text)
 
