@@ -85,7 +85,9 @@ def test_failed_delivery_is_shown_not_fatal(tmp_path: Path) -> None:
     def broken(notification: Notification) -> None:
         raise OSError("no D-Bus session")
 
-    settings = Settings(log_path=tmp_path / "l.log", proxy_url="http://127.0.0.1:9", data_dir=tmp_path / "d",
+    log = tmp_path / "l.log"
+    log.touch()     # a log that is there: no "lost the log source" alert to race with ours
+    settings = Settings(log_path=log, proxy_url="http://127.0.0.1:9", data_dir=tmp_path / "d",
                         litellm_config=tmp_path / "none.yaml", env_file=tmp_path / "none.env")
     engine = Engine(settings, deliver=broken, transport=httpx.MockTransport(lambda r: httpx.Response(503)),
                     environ={}).start()
