@@ -98,3 +98,39 @@ def test_failed_delivery_is_shown_not_fatal(tmp_path: Path) -> None:
         assert {t.name for t in engine.threads if t.is_alive()} >= {"tray-notify", "tray-core"}
     finally:
         assert engine.stop(2.0) == []
+
+
+def test_a_budget_threshold_is_not_alerted_again_after_a_restart(tmp_path: Path) -> None:
+    from tray.engine import _Poll
+    from tray.model import BudgetStatus, Health, ProxySnapshot
+
+    log = tmp_path / "l.log"
+    log.touch()
+    settings = Settings(log_path=log, proxy_url="http://127.0.0.1:9", data_dir=tmp_path / "d",
+                        litellm_config=tmp_path / "none.yaml", env_file=tmp_path / "none.env")
+    snap = ProxySnapshot(url="http://127.0.0.1:9", taken_at=time.time(), health=Health("x", True))
+
+    def poll(spent: float) -> _Poll:
+        return _Poll(snap, [BudgetStatus("global", 100.0, spent, "monthly", "2026-12-01T00:00:00+00:00")],
+                     None, [])
+
+    def budget_alerts(engine: Engine) -> list[str]:
+        titles = []
+        while not engine._outbox.empty():
+            note = engine._outbox.get_nowait()
+            if note is not None and "budget" in note.title.lower():
+                titles.append(note.title)
+        return titles
+
+    now = time.time()
+    first = Engine(settings, environ={})
+    first.handle("poll", poll(85.0), now)
+    assert len(budget_alerts(first)) == 1                # 80 % crossed: one alert
+    first.stop(0.1)
+
+    again = Engine(settings, environ={})                 # the app restarted, same period
+    again.handle("poll", poll(86.0), now + 60)
+    assert budget_alerts(again) == []
+    again.handle("poll", poll(101.0), now + 120)
+    assert len(budget_alerts(again)) == 1                # 100 % is new: one alert
+    again.stop(0.1)

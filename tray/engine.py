@@ -34,7 +34,7 @@ from tray.config import Budget, ConfigError, Settings
 from tray.logs.ingest import LogIngestor
 from tray.model import BudgetStatus, ProxySnapshot, RequestRecord
 from tray.proxy.backoff import Backoff
-from tray.proxy.budgets import budget_window, evaluate
+from tray.proxy.budgets import budget_key, budget_window, evaluate
 from tray.proxy.client import ProxyClient, ProxyError
 from tray.proxy.ledger import ledger_spent, record_log, record_metrics
 from tray.proxy.litellm_config import find_master_key, read_litellm_config
@@ -87,6 +87,7 @@ class Engine:
         self.client = ProxyClient.from_settings(settings, self.key, transport=transport)
         self.secrets = tuple(s for s in (self.key, *self.client.secrets) if s)
         self.notifier = Notifier.from_settings(settings)
+        self._prime_budget_alerts()
         self.tally = RecordTally(self.started_at)
         self.ingestor = LogIngestor(settings.log_path, self.store, secrets=self.secrets,
                                     max_line_bytes=settings.max_line_bytes, backfill=BACKFILL,
@@ -281,12 +282,34 @@ class Engine:
                 self._send(self.notifier.feed(BudgetUpdate(
                     scope=status.scope, fraction=status.fraction, period=status.period,
                     spent=status.spent, limit=status.limit, period_key=status.period_start or None), now))
+            self._remember_budget_alerts(result.budgets)
         elif kind == "delivered":
             self.last_alert, self.notify_error = data
         elif kind == "pause":
             self.notifier.pause(now, data)
         elif kind == "resume":
             self._send(self.notifier.resume(now))
+
+    def _prime_budget_alerts(self) -> None:
+        """A threshold alerted before a restart is not alerted again in the same period."""
+        try:
+            crossed = self.store.budget_crossings()
+        except Exception:  # noqa: BLE001 - a fresh or damaged store: nothing to remember
+            log.exception("could not read the budget alerts already sent")
+            return
+        for key, period_start, threshold in crossed:
+            scope, _, _period = key.partition("|")
+            self.notifier.rules.budget.prime(scope, period_start, {threshold})
+
+    def _remember_budget_alerts(self, statuses: list[BudgetStatus]) -> None:
+        fired = [(budget_key(s.scope, s.period), s.period_start, t)
+                 for s in statuses if s.period_start
+                 for t in self.notifier.rules.budget.fired(s.scope)]
+        if fired:
+            try:
+                self.store.mark_budget_crossings(fired)
+            except Exception:  # noqa: BLE001
+                log.exception("could not remember the budget alerts sent")
 
     def _check_log_source(self, now: float) -> None:
         error = self.ingestor.error

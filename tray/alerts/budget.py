@@ -54,6 +54,18 @@ class BudgetRule:
         self._fired: dict[str, set[float]] = {}
         self._disarmed: dict[str, set[float]] = {}
 
+    def prime(self, scope: str, key: str, thresholds: set[float]) -> None:
+        """Thresholds that already fired this period before the app restarted."""
+        if self._period.get(scope) != key:
+            self._period[scope] = key
+            self._fired[scope] = set()
+        self._fired[scope] |= thresholds
+        self._disarmed.setdefault(scope, set()).update(thresholds)
+
+    def fired(self, scope: str) -> set[float]:
+        """Thresholds of `scope` that have fired in its current period."""
+        return set(self._fired.get(scope, ()))
+
     def on_update(self, update: BudgetUpdate, now: float) -> Alert | None:
         scope, fraction = update.scope, update.fraction
         key = update.period_key or period_key(update.period, now, self.tz)
