@@ -21,9 +21,11 @@ def run_app(settings: Settings, *, err: TextIO | None = None, title: str = "lite
         print(f"litellm-tray: {exc}", file=err)
         return EXIT_ALREADY_RUNNING
     try:
+        from tray.desktop.backend import load_pystray
+
         try:
-            import pystray  # noqa: F401 - fails without a display on some backends
-        except Exception as exc:  # noqa: BLE001 - pystray raises various errors without a desktop
+            load_pystray()
+        except RuntimeError as exc:
             print(f"litellm-tray: cannot show a tray icon here: {exc}", file=err)
             return 2
         from tray.desktop.app import TrayApp, setup_app_log

@@ -55,11 +55,13 @@ def _notify_advice() -> str:
 
 
 def probe_tray() -> tuple[str | None, str | None]:
-    """(backend name, None) as pystray chooses it here, or (None, why no backend loads)."""
+    """(backend name, None) as the app would choose it here, or (None, why no backend loads)."""
+    from tray.desktop.backend import load_pystray
+
     try:
-        import pystray
-    except Exception as exc:  # noqa: BLE001 - pystray raises what its backend raises
-        return None, f"{type(exc).__name__}: {exc}"
+        pystray = load_pystray()
+    except RuntimeError as exc:
+        return None, str(exc)
     return pystray.Icon.__module__.rsplit("._", 1)[-1], None
 
 
