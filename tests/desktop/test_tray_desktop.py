@@ -206,3 +206,21 @@ def test_second_instance_exits_1_and_sigterm_stops_fast(desktop: dict[str, str],
         if first.poll() is None:
             first.kill()
             first.wait()
+
+
+def test_without_a_chosen_backend_the_app_finds_one_and_docks(desktop: dict[str, str], tmp_path: Path) -> None:
+    """What `make demo` does on a desktop: no PYSTRAY_BACKEND, whatever typelibs are installed."""
+    env = _app_env(desktop, tmp_path)
+    env.pop("PYSTRAY_BACKEND", None)
+    app = subprocess.Popen([sys.executable, "-m", "tray", "demo"], env=env, cwd=tmp_path,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        docked = _wait(lambda: _icon_window(desktop) or app.poll() is not None, 20)
+        assert app.poll() is None, app.communicate()
+        assert docked, "the icon never docked"
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(10) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
