@@ -54,11 +54,17 @@ def test_click_on_icon_opens_panel_and_its_quit_quits(desktop: dict[str, str], t
         where = _wait(lambda: _docked_icon(desktop), 15)
         assert where, "the icon never docked in the tray"
         assert _wait(lambda: (m := _menu(dump)) and m["requests_today"] > 0, 10), "no requests counted"
-        x, y, w, h = where
-        subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1"],
-                       env=desktop, check=True)
-        panel = _wait(lambda: _panel(desktop), 10)
-        assert panel, "no panel window after a click on the icon"
+        panel = None
+        for _attempt in range(2):
+            # Under load the first click right after docking is sometimes not delivered to
+            # the xorg icon (the tray host is still laying it out): a person clicks again.
+            x, y, w, h = _docked_icon(desktop) or where
+            subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1"],
+                           env=desktop, check=True)
+            panel = _wait(lambda: _panel(desktop), 6)
+            if panel:
+                break
+        assert panel, "no panel window after two clicks on the icon"
         time.sleep(0.5)
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "panel.png"
