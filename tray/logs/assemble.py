@@ -4,7 +4,8 @@ LiteLLM writes a request's body without an id, names the `litellm_call_id` on so
 only, and writes access lines (the HTTP status) with no id at all. The assembler ties them
 together: a body is bound to the call id of the first later line that repeats its messages;
 an outcome (done or an exception) queues the request for the next access line of a matching
-kind; costs and responses go to the oldest request of the same deployment still lacking one.
+kind; costs, usage and responses go by call id (a response that names none is taken only
+when a single request can own it).
 A record is emitted as soon as its outcome is known and again whenever a later line adds to it
 (the store upserts by id, so re-emitting never duplicates).
 """
@@ -13,15 +14,18 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Callable, Iterable, TypeVar
 
 from tray.logs.events import (
     Access, Bind, Cost, Done, Failure, Located, Response, Start, Tokens,
 )
 from tray.model import RequestRecord
 from tray.redact import redact, redact_any
+
+T = TypeVar("T")
 
 #: Finished requests kept for late lines (status code, cost), by count.
 RECENT_KEEP = 256
@@ -47,7 +51,6 @@ class _Request:
     status_code: int | None = None
     response: Response | None = None
     cost: float | None = None
-    end_time: str | None = None
     latency_ms: float | None = None
     access_only: bool = False
     messages: list[dict[str, Any]] | None = None   # redacted, once
@@ -111,7 +114,7 @@ class Assembler:
         elif isinstance(event, Failure):
             changed.extend(self._failure(event, item))
         elif isinstance(event, Access):
-            mark = f"{self.file_key}:{item.offset}"
+            mark = _mark(self.file_key, item.offset)
             if mark in self.replayed:
                 self._replayed_access(self.replayed[mark])
                 return changed
@@ -206,7 +209,6 @@ class Assembler:
 
     def _finish(self, request: _Request, time: str | None) -> _Request:
         request.finished = True
-        request.end_time = time
         request.latency_ms = _latency_ms(request.time, time)
         if request in self._pending:
             self._pending.remove(request)
@@ -217,11 +219,10 @@ class Assembler:
             self._coded -= {request.call_id, self._fallback_id(request)}
             return request           # its access line was read again before this: it has its code
         self._awaiting_code.append(request)
-        waiting = next((e for e in self._unclaimed if _fits(request, e[0].status_code, exact=True)),
-                       None) or next((e for e in self._unclaimed if _fits(request, e[0].status_code)), None)
+        waiting = _best(self._unclaimed, lambda e, exact: _fits(request, e[0].status_code, exact))
         if waiting is not None and not request.access_only:
             self._unclaimed.remove(waiting)
-            self._set_code(request, waiting[0], f"{waiting[4]}:{waiting[1].offset}")
+            self._set_code(request, waiting[0], _mark(waiting[4], waiting[1].offset))
         return request
 
     def _failure(self, event: Failure, item: Located) -> list[_Request]:
@@ -262,15 +263,14 @@ class Assembler:
 
     def _claim_access(self, event: Access, mark: str) -> _Request | None:
         """The finished request this access line reports, if one is waiting for it."""
-        request = next((r for r in self._awaiting_code if _fits(r, event.status_code, exact=True)),
-                       None) or next((r for r in self._awaiting_code if _fits(r, event.status_code)), None)
+        request = _best(self._awaiting_code, lambda r, exact: _fits(r, event.status_code, exact))
         if request is not None:
             self._set_code(request, event, mark)
         return request
 
     def _assign_access(self, event: Access, item: Located, file_key: str) -> _Request:
         """An access line no outcome line claimed in time: give it to the likeliest request."""
-        mark = f"{file_key}:{item.offset}"
+        mark = _mark(file_key, item.offset)
         request = self._claim_access(event, mark)
         if request is not None:
             return request
@@ -325,11 +325,15 @@ class Assembler:
         return [request]
 
     def _forget(self, request: _Request) -> None:
-        """A request leaving the recent window: its call id no longer needs to be found."""
-        for call_id in [k for k, v in self._by_call.items() if v is request] if request.call_id is None \
-                else [request.call_id]:
-            if self._by_call.get(call_id) is request:
-                del self._by_call[call_id]
+        """A request leaving the recent window: its call id no longer needs to be found.
+        (One bound after it was stored keeps its old id, so look it up by the request.)"""
+        if request.call_id is not None:
+            names = [request.call_id]
+        else:
+            names = [name for name, known in self._by_call.items() if known is request]
+        for name in names:
+            if self._by_call.get(name) is request:
+                del self._by_call[name]
 
     def _give_up(self, request: _Request) -> None:
         if request in self._pending:
@@ -377,6 +381,16 @@ class Assembler:
         )
 
 
+def _mark(file_key: str, offset: int) -> str:
+    """Names one access line across restarts: its file and where it starts."""
+    return f"{file_key}:{offset}"
+
+
+def _best(items: Iterable[T], fits: Callable[[T, bool], bool]) -> T | None:
+    """The first item that fits exactly, else the first that fits at all."""
+    return next((i for i in items if fits(i, True)), None) or next((i for i in items if fits(i, False)), None)
+
+
 def _fits(request: _Request, status_code: int, exact: bool = False) -> bool:
     """Could this access line's status be this request's outcome?"""
     if (request.failure is not None) != (status_code >= 400):
@@ -420,8 +434,6 @@ def _same_model(deployment: str | None, model: str | None) -> bool:
 
 def _latency_ms(start: str | None, end: str | None) -> float | None:
     """Milliseconds between two ISO times, only when both have sub-second precision."""
-    from datetime import datetime
-
     if not start or not end or "." not in start or "." not in end:
         return None
     try:

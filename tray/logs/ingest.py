@@ -75,11 +75,13 @@ class LogIngestor:
         if identity is None:
             return None
         records, reader = last_requests(self.path, limit, self.secrets)
-        checkpoint = Checkpoint(str(self.path), identity.device, identity.inode,
-                                identity.fingerprint, reader.safe_offset(overlap=False))
+        checkpoint = self._checkpoint(identity, reader.safe_offset(overlap=False))
         self.store.commit(records, checkpoint)
         self.total += len(records)
         return checkpoint
+
+    def _checkpoint(self, identity: FileIdentity, offset: int) -> Checkpoint:
+        return Checkpoint(str(self.path), identity.device, identity.inode, identity.fingerprint, offset)
 
     @property
     def error(self) -> str | None:
@@ -102,11 +104,8 @@ class LogIngestor:
         settled = self.reader.settle(waited=SETTLE_SECONDS)
         identity = identity or self.follower.identity
         if settled:
-            if identity is not None:
-                self._commit(settled, identity)
-            else:                    # a file just rotated in and still empty: no checkpoint yet
-                self.store.commit(settled)
-                self.total += len(settled)
+            # identity None: a file just rotated in and still empty, no checkpoint for it yet
+            self._commit(settled, identity)
             self._publish(settled)
             if collect:
                 done.extend(settled)
@@ -120,9 +119,9 @@ class LogIngestor:
         if records and self.on_records is not None:
             self.on_records(records)
 
-    def _commit(self, records: list[RequestRecord], identity: FileIdentity) -> None:
-        checkpoint = Checkpoint(str(self.path), identity.device, identity.inode,
-                                identity.fingerprint, self.reader.safe_offset())
+    def _commit(self, records: list[RequestRecord], identity: FileIdentity | None) -> None:
+        """Store `records` and, where the file is known, the checkpoint that covers them."""
+        checkpoint = self._checkpoint(identity, self.reader.safe_offset()) if identity else None
         self.store.commit(records, checkpoint)
         self.total += len(records)
         self.store.set_log_facts(str(self.path), self.reader.formats, self.reader.prompts_visible)
@@ -131,8 +130,7 @@ class LogIngestor:
         """At the end of a one-shot import: settle access lines still waiting for a request."""
         records = self.reader.settle()
         if records:
-            self.store.commit(records)
-            self.total += len(records)
+            self._commit(records, None)
         return records
 
     def run(self, stop: threading.Event, poll_seconds: float = 0.25) -> None:
