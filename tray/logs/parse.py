@@ -29,7 +29,6 @@ _GUIDE_REQUEST = re.compile(r"^(?:\S+ )?(?P<method>POST|GET|PUT|DELETE) (?P<path
 #: The guide format's request body; its other lines are looked for once a body was seen.
 _GUIDE_BODY = b"Body: {"
 _GUIDE_MORE = (b"Response: {", b"\nPOST /")
-_REQUEST_RECEIVED = REQUEST_RECEIVED.encode()
 #: A multi-line block (the guide's JSON bodies) larger than this is abandoned.
 BLOCK_LIMIT = 16 * 1024 * 1024
 
