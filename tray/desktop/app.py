@@ -186,10 +186,16 @@ class TrayApp:
         from gi.repository import GLib
 
         def refresh() -> bool:
+            # A GLib timeout whose callback raises is removed for good: the menu would then
+            # stay as it was. So a failed rebuild is logged, stays due, and is tried again.
             handle = getattr(self.icon, "_menu_handle", None)
             if self._menu_dirty and not (handle is not None and handle.get_mapped()):
-                self._menu_dirty = False
-                self.icon._update_menu_now()
+                self._menu_dirty = False      # before: a state arriving meanwhile marks it again
+                try:
+                    self.icon._update_menu_now()
+                except Exception:  # noqa: BLE001
+                    self._menu_dirty = True
+                    log.exception("menu rebuild failed; trying again")
             return True
 
         def on_signal(*_: Any) -> bool:
