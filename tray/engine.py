@@ -324,7 +324,7 @@ class Engine:
             errors.append(f"log: {self._log_error}")
         if poll is not None:
             errors += poll.errors
-        visible = self.ingestor.reader.prompts_visible if self.ingestor.total else None
+        visible = self.ingestor.prompts_visible if self.ingestor.total else None
         state = compute_state(
             self.tally, poll.snap if poll else None, poll.budgets if poll else [], now=now,
             proxy_url=self.settings.proxy_url, spend_today=poll.spend_today if poll else None,

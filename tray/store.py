@@ -197,6 +197,11 @@ class Store:
         if row is not None:
             self._db.execute("DELETE FROM requests WHERE seq <= ?", (row[0],))
 
+    def prompts_seen(self, path: str) -> bool:
+        """Whether an earlier read of this log found request bodies (prompts) in it."""
+        row = self._db.execute("SELECT prompts_visible FROM log_facts WHERE path = ?", (path,)).fetchone()
+        return bool(row and row[0])
+
     def set_log_facts(self, path: str, formats: Iterable[str], prompts_visible: bool) -> None:
         with self._lock, self._db:
             self._db.execute(

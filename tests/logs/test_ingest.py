@@ -59,3 +59,18 @@ def test_a_restart_resumes_from_the_checkpoint_not_the_start(tmp_path: Path) -> 
     again = LogIngestor(log, store, backfill=3)     # a checkpoint exists: no second backfill
     again.step()
     assert store.count() == 4 and store.get(CALL_ID) is not None
+
+
+def test_prompts_stay_visible_after_a_backfill_and_a_restart(tmp_path: Path) -> None:
+    """The menu must not say "prompts not visible" just because the new lines have none yet."""
+    log = tmp_path / "litellm.log"
+    shutil.copy(FIXTURE, log)
+    store = Store(tmp_path / "store.sqlite3")
+    first = LogIngestor(log, store, backfill=5)
+    assert first.prompts_visible and first.reader.prompts_visible is False
+    first.follower.close()
+    again = LogIngestor(log, store, backfill=5)
+    assert again.prompts_visible
+    plain = tmp_path / "plain.log"
+    shutil.copy(FIXTURE.with_name("plain.log"), plain)
+    assert not LogIngestor(plain, store, backfill=5).prompts_visible

@@ -47,6 +47,9 @@ class LogIngestor:
         self.on_started = on_started
         self.secrets = tuple(secrets)
         self.total = 0
+        # A restart or a backfill read lines this reader will not see again: what they showed
+        # about prompts still holds.
+        self._prompts_seen_before = store.prompts_seen(str(self.path))
         saved = store.checkpoint(str(self.path))
         if saved is None and backfill > 0:
             saved = self._backfill(backfill)
@@ -75,8 +78,10 @@ class LogIngestor:
         if identity is None:
             return None
         records, reader = last_requests(self.path, limit, self.secrets)
+        self._prompts_seen_before = self._prompts_seen_before or reader.prompts_visible
         checkpoint = self._checkpoint(identity, reader.safe_offset(overlap=False))
         self.store.commit(records, checkpoint)
+        self.store.set_log_facts(str(self.path), reader.formats, self._prompts_seen_before)
         self.total += len(records)
         return checkpoint
 
@@ -86,6 +91,11 @@ class LogIngestor:
     @property
     def error(self) -> str | None:
         return self.follower.error
+
+    @property
+    def prompts_visible(self) -> bool:
+        """The log holds request bodies: seen by this reader, or before a restart or backfill."""
+        return self._prompts_seen_before or self.reader.prompts_visible
 
     def step(self, collect: bool = True) -> list[RequestRecord]:
         """Poll once; commit what it completed with its checkpoint, chunk by chunk, and hand
@@ -124,7 +134,7 @@ class LogIngestor:
         checkpoint = self._checkpoint(identity, self.reader.safe_offset()) if identity else None
         self.store.commit(records, checkpoint)
         self.total += len(records)
-        self.store.set_log_facts(str(self.path), self.reader.formats, self.reader.prompts_visible)
+        self.store.set_log_facts(str(self.path), self.reader.formats, self.prompts_visible)
 
     def finish(self) -> list[RequestRecord]:
         """At the end of a one-shot import: settle access lines still waiting for a request."""
