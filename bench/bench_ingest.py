@@ -8,12 +8,19 @@ every uuid in it (call ids, response ids) become the copy's number, so no two re
 It is written once to bench/data/ (not in git) and reused.
 
 Each figure is the median of --runs runs, every run in a fresh process (peak RSS is that
-process's ru_maxrss, Python and the app's imports included):
+process's ru_maxrss, Python and the app's imports included; with worker processes, plus the
+largest worker's, times the number of workers: an upper bound, as forked pages are shared).
+Peak PSS comes from one more run per mode, its process tree sampled every 20 ms (Linux):
+shared pages counted once, it is the memory the machine spends.
   grep            `grep -c "Request received by LiteLLM"` over the file (the floor: one scan)
-  parse           LogReader over Follower.chunks: every request assembled, none kept
-  read_whole_file what `prompts --log PATH` runs: the same, keeping every record
+  parse           one process: LogReader over Follower.chunks, every request assembled, none
+                  kept (what the app's follower runs when it catches up)
+  parse_workers   what `prompts --log PATH --limit 0 --json` runs: iter_whole_file, scanned by
+                  one worker process per core (tray.logs.parallel), records streamed and dropped
+  read_whole_file the same, keeping every record in a list
   ingest_file     the app's import into a fresh SQLite store (retention 10 000 rows)
---profile writes the top functions of a cProfile of `parse` over the first 50 MB.
+--release picks the recorded fixture (default litellm-1.110.2, 12 KB a request; 1.81.3 writes
+81 KB a request). --profile writes the top functions of a cProfile of `parse` over 50 MB.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURE = REPO / "tests" / "fixtures" / "litellm-1.110.2" / "debug.log"
+FIXTURES = REPO / "tests" / "fixtures"
+FIXTURE = FIXTURES / "litellm-1.110.2" / "debug.log"
 DATA = REPO / "bench" / "data"
 GREP_PATTERN = "Request received by LiteLLM"
 _UUID_HEAD = re.compile(rb"[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
@@ -50,10 +58,11 @@ def fixture_copies(fixture: Path = FIXTURE):
 
 
 def build_log(size_mb: int, fixture: Path = FIXTURE) -> tuple[Path, int]:
-    """bench/data/debug-<size>mb.log, built once; returns it and how many copies it holds."""
+    """bench/data/debug-[release-]<size>mb.log, built once; returns it and its copy count."""
     one = fixture.stat().st_size
     copies = -(-size_mb * 1024 * 1024 // one)
-    path = DATA / f"debug-{size_mb}mb.log"
+    release = "" if fixture == FIXTURE else f"{fixture.parent.name}-"
+    path = DATA / f"debug-{release}{size_mb}mb.log"
     if path.exists() and path.stat().st_size == copies * one:
         return path, copies
     DATA.mkdir(parents=True, exist_ok=True)
@@ -73,7 +82,8 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 path, mode = Path(sys.argv[1]), sys.argv[2]
 from tray.logs.follow import Follower
-from tray.logs.reader import LogReader, read_whole_file
+from tray.logs.parallel import worker_count
+from tray.logs.reader import LogReader, iter_whole_file, read_whole_file
 from tray.logs.ingest import ingest_file
 from tray.store import Store
 started = time.perf_counter()
@@ -84,6 +94,8 @@ if mode == "parse":
     ids.update(record.id for record in reader.settle())
     follower.close()
     requests = len(ids)
+elif mode == "parse_workers":
+    requests = sum(1 for record in iter_whole_file(path))
 elif mode == "read_whole_file":
     requests = len(read_whole_file(path)[0])
 else:
@@ -91,18 +103,53 @@ else:
     ingest_file(path, store)
     requests = store.count()      # rows kept: retention keeps the last 10 000
 seconds = time.perf_counter() - started
-print(json.dumps({"seconds": seconds, "requests": requests,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+workers = worker_count() if mode in ("parse_workers", "read_whole_file") else 0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "requests": requests, "rss_mb": rss + workers * worker_rss,
+                  "main_rss_mb": rss, "worker_rss_mb": worker_rss, "workers": workers}))
 """
 
 
-def run_python(path: Path, mode: str) -> dict:
+def tree_pss_mb(root: int) -> float:
+    """Proportional set size of a process and its children (Linux): shared pages counted
+    once, so a forked worker adds only what it holds itself."""
+    pids, total = [root], 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == root:
+                pids.append(int(entry))
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    return total / 1024
+
+
+def run_python(path: Path, mode: str, sample_memory: bool = False) -> dict:
+    """One fresh process; `sample_memory` polls its process tree's PSS (it costs CPU, so the
+    timed runs do not)."""
     db = DATA / "bench-ingest.sqlite3"
     for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    out = subprocess.run([sys.executable, "-c", _RUN, str(path), mode, str(REPO), str(db)],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen([sys.executable, "-c", _RUN, str(path), mode, str(REPO), str(db)],
+                               stdout=subprocess.PIPE, text=True)
+    peak_pss = 0.0
+    if sample_memory and Path("/proc/self/smaps_rollup").exists():
+        while process.poll() is None:       # sampled every 20 ms: a peak may fall between
+            peak_pss = max(peak_pss, tree_pss_mb(process.pid))
+            time.sleep(0.02)
+    out, _ = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"{mode} run failed ({process.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
+    return {**result, "pss_mb": peak_pss} if sample_memory else result
 
 
 def run_grep(path: Path) -> dict:
@@ -144,30 +191,38 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--modes", default="parse,read_whole_file,ingest_file")
+    parser.add_argument("--modes", default="parse,parse_workers,read_whole_file,ingest_file")
+    parser.add_argument("--release", default="litellm-1.110.2")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    path, copies = build_log(args.size_mb)
+    fixture = FIXTURES / args.release / "debug.log"
+    path, copies = build_log(args.size_mb, fixture)
     size_mb = path.stat().st_size / 1e6
-    print(f"{path.relative_to(REPO)}: {size_mb:.0f} MB, {copies} copies of the fixture "
-          f"({copies * 43} requests), ready in {time.perf_counter() - started:.1f}s")
+    print(f"{path.relative_to(REPO)}: {size_mb:.0f} MB, {copies} copies of {args.release}'s "
+          f"debug.log, ready in {time.perf_counter() - started:.1f}s")
     run_grep(path)                                      # warm the page cache
     results = {"grep": median_of([run_grep(path) for _ in range(args.runs)])}
     for mode in args.modes.split(","):
         results[mode] = median_of([run_python(path, mode) for _ in range(args.runs)])
-    baseline = median_of([run_python(FIXTURE, "parse") for _ in range(args.runs)])
+        results[mode]["pss_mb"] = run_python(path, mode, sample_memory=True)["pss_mb"]
+    baseline = median_of([run_python(fixture, "parse") for _ in range(args.runs)])
+    baseline["pss_mb"] = run_python(fixture, "parse", sample_memory=True)["pss_mb"]
 
     grep_seconds = results["grep"]["seconds"]
     print(f"\nmedian of {args.runs} runs, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"{'':16} {'seconds':>8} {'MB/s':>7} {'x grep':>7} {'peak RSS MB':>12} {'requests':>9}")
+    print(f"{'':16} {'seconds':>8} {'MB/s':>7} {'x grep':>7} {'peak PSS':>9} {'peak RSS MB':>20} "
+          f"{'requests':>9}")
     for name, result in results.items():
         rss = f"{result['rss_mb']:.0f}" if "rss_mb" in result else "-"
+        if result.get("workers"):
+            rss += f" ({result['main_rss_mb']:.0f} + {result['workers']:.0f}x{result['worker_rss_mb']:.0f})"
+        pss = f"{result['pss_mb']:.0f}" if result.get("pss_mb") else "-"
         print(f"{name:16} {result['seconds']:8.2f} {size_mb / result['seconds']:7.0f} "
-              f"{result['seconds'] / grep_seconds:7.1f} {rss:>12} {result['requests']:>9.0f}")
-    print(f"{'(same, 0.5 MB)':16} {baseline['seconds']:8.3f} {'':>7} {'':>7} "
-          f"{baseline['rss_mb']:12.0f} {baseline['requests']:>9.0f}   <- peak RSS of a tiny file")
+              f"{result['seconds'] / grep_seconds:7.1f} {pss:>9} {rss:>20} {result['requests']:>9.0f}")
+    print(f"{'(same, 0.5 MB)':16} {baseline['seconds']:8.3f} {'':>7} {'':>7} {baseline['pss_mb']:9.0f} "
+          f"{baseline['rss_mb']:20.0f} {baseline['requests']:>9.0f}   <- a tiny file")
     if args.profile:
         profile(path)
     return 0

@@ -64,3 +64,21 @@ def test_without_log_it_prints_what_the_store_holds(capsys: pytest.CaptureFixtur
 def test_a_missing_log_is_a_clear_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "prompts", "--log", str(tmp_path / "nope.log"))
     assert code == 2 and "no log file" in err
+
+
+def test_a_big_log_read_on_every_core_prints_what_one_process_prints(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import tray.logs.parallel as parallel
+
+    monkeypatch.setattr(parallel, "worker_count", lambda: 0)
+    _, alone, _ = run(capsys, "prompts", "--log", str(DEBUG_LOG), "--limit", "0", "--json")
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)             # the fixture stands in for a big log
+    monkeypatch.setattr(parallel, "SEGMENT_BYTES", 64 * 1024)
+    started = []
+    real = parallel.ParallelScan._segments
+    monkeypatch.setattr(parallel.ParallelScan, "_segments",
+                        lambda self, *a: started.append(self.workers) or real(self, *a))
+    _, split, _ = run(capsys, "prompts", "--log", str(DEBUG_LOG), "--limit", "0", "--json")
+    assert started == [2]
+    assert split == alone and len(split.splitlines()) == 43

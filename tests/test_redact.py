@@ -32,3 +32,12 @@ def test_nested_messages_are_redacted() -> None:
 def test_redaction_is_idempotent() -> None:
     once = redact("Authorization: Bearer sk-live-0123456789")
     assert redact(once) == once == "Authorization: Bearer [REDACTED]"
+
+
+def test_quick_check_lets_every_hint_through() -> None:
+    """The pre-filter spells its hints out for speed: none may be forgotten there."""
+    from tray.redact import _HINTS, _quick_check
+
+    for hint in _HINTS:
+        assert _quick_check(f"some text {hint.upper()} more"), hint
+    assert not _quick_check("an ordinary prompt about the weather")

@@ -195,3 +195,16 @@ def test_a_deleted_file_still_being_written_is_read_to_its_end(tmp_path: Path) -
     assert lines_of(follower.poll()) == [b"two"]
     writer.close()
     follower.close()
+
+
+def test_without_pread_as_on_windows_files_read_the_same(tmp_path: Path, monkeypatch) -> None:
+    from tray.logs import follow
+    from tray.logs.reader import read_whole_file
+    from tray.logs.tail import last_requests
+
+    log = Path(__file__).resolve().parents[1] / "fixtures" / "litellm-1.110.2" / "debug.log"
+    everything = [r.to_json() for r in read_whole_file(log)[0]]
+    last = [r.to_json() for r in last_requests(log, 5)[0]]
+    monkeypatch.setattr(follow, "_PREAD", None)
+    assert [r.to_json() for r in read_whole_file(log)[0]] == everything
+    assert [r.to_json() for r in last_requests(log, 5)[0]] == last

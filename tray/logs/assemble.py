@@ -19,11 +19,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, Iterable, TypeVar
 
+from tray.logs.bodies import message_hint, stored_messages
 from tray.logs.events import (
     Access, Bind, Cost, Done, Failure, Located, Response, Start, Tokens,
 )
 from tray.model import RequestRecord
-from tray.redact import redact, redact_any
+from tray.redact import redact
 
 T = TypeVar("T")
 
@@ -37,7 +38,7 @@ PENDING_LIMIT = 2000
 ACCESS_WAIT = 64
 
 
-@dataclass
+@dataclass(eq=False)   # compared by identity: `in` and `remove` on lists must not compare bodies
 class _Request:
     start_offset: int
     time: str | None
@@ -45,7 +46,7 @@ class _Request:
     body: dict[str, Any] = field(default_factory=dict)
     call_id: str | None = None
     deployment: str | None = None
-    hint: str | None = None
+    hint: str | None = None                        # see tray.logs.bodies
     finished: bool = False
     failure: Failure | None = None
     status_code: int | None = None
@@ -55,14 +56,14 @@ class _Request:
     access_only: bool = False
     messages: list[dict[str, Any]] | None = None   # redacted, once
     access_at: str | None = None                   # "file key:offset" of its access line
+    source: str = "debug"                          # format of the line it began on
 
 
 class Assembler:
     """Feed it located events in file order; it returns records each time one changes."""
 
-    def __init__(self, file_key: str, source: str = "debug", secrets: Iterable[str] = ()) -> None:
+    def __init__(self, file_key: str, secrets: Iterable[str] = ()) -> None:
         self.file_key = file_key
-        self.source = source
         self.secrets = tuple(s for s in secrets if s)
         self.prompts_seen = False
         self._pending: list[_Request] = []          # started, outcome unknown
@@ -102,7 +103,9 @@ class Assembler:
             self.prompts_seen = True
             if self.first_start_offset is None:
                 self.first_start_offset = item.offset
-            self._pending.append(_Request(item.offset, item.time, self.file_key, event.body))
+            self._pending.append(_Request(item.offset, item.time, self.file_key, event.body,
+                                          hint=event.hint, messages=event.messages,
+                                          source=item.source))
             if len(self._pending) > PENDING_LIMIT:
                 self._give_up(self._pending.pop(0))
         elif isinstance(event, Bind):
@@ -196,15 +199,8 @@ class Assembler:
 
     @staticmethod
     def _hint(request: _Request) -> str:
-        """A piece of the request's last message as Python's repr writes it in later lines."""
-        if request.hint is None:
-            messages = request.body.get("messages") or []
-            content = ""
-            for message in reversed(messages if isinstance(messages, list) else []):
-                if isinstance(message, dict) and isinstance(message.get("content"), str):
-                    content = message["content"]
-                    break
-            request.hint = repr(content)[1:81] if content else ""
+        if request.hint is None:       # a body the scanner did not prepare
+            request.hint = message_hint(request.body)
         return request.hint
 
     def _finish(self, request: _Request, time: str | None) -> _Request:
@@ -281,7 +277,7 @@ class Assembler:
         # An error status no exception line claimed was refused before LiteLLM read the
         # request (authentication): it has no body in the log, so it stands alone.
         if request is None:  # nothing in the log but the access line (auth failures, plain logs)
-            request = _Request(item.offset, item.time, file_key, access_only=True)
+            request = _Request(item.offset, item.time, file_key, access_only=True, source=item.source)
         self._finish(request, item.time)
         self._set_code(request, event, mark)
         return request
@@ -344,10 +340,11 @@ class Assembler:
         )
 
     # -- output ------------------------------------------------------------------------------
-    def _messages(self, request: _Request, messages: list[Any]) -> list[dict[str, Any]]:
-        """Redacted once per request: a record is emitted again when later lines add to it."""
+    def _messages(self, request: _Request) -> list[dict[str, Any]]:
+        """Redacted once per request (by the scanner, as a rule): a record is emitted again
+        when later lines add to it."""
         if request.messages is None:
-            request.messages = redact_any([_message(m) for m in messages], self.secrets)
+            request.messages = stored_messages(request.body, self.secrets)
         return request.messages
 
     def _record(self, request: _Request) -> RequestRecord:
@@ -355,15 +352,13 @@ class Assembler:
         metadata = body.get("metadata") or body.get("litellm_metadata") or {}
         tags = metadata.get("tags") if isinstance(metadata, dict) else None
         tags = tags if isinstance(tags, list) else body.get("tags") if isinstance(body.get("tags"), list) else []
-        messages = body.get("messages")
-        messages = messages if isinstance(messages, list) else []
         response = request.response
         request_id = request.call_id or self._fallback_id(request)
         return RequestRecord(
             id=request_id,
             time=request.time,
             model=body.get("model") if isinstance(body.get("model"), str) else None,
-            messages=self._messages(request, messages),
+            messages=self._messages(request),
             response=redact(response.text, self.secrets) if response else None,
             status="error" if request.failure is not None else "ok",
             status_code=request.status_code,
@@ -375,7 +370,7 @@ class Assembler:
             latency_ms=request.latency_ms,
             stream=bool(body.get("stream")),
             tags=[str(t) for t in tags],
-            source=self.source,
+            source=request.source,
             log_offset=request.start_offset,
             access_at=request.access_at,
         )
@@ -410,19 +405,6 @@ def _merge_response(old: Response | None, new: Response) -> Response:
         total_tokens=new.total_tokens if new.total_tokens is not None else old.total_tokens,
         model=old.model or new.model,
     )
-
-
-def _message(message: Any) -> dict[str, Any]:
-    if not isinstance(message, dict):
-        return {"role": "user", "content": str(message)}
-    content = message.get("content")
-    if isinstance(content, list):  # multi-part content: keep the text parts readable
-        texts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
-        content = "\n".join(texts) if texts else content
-    result = dict(message)
-    result["role"] = str(message.get("role", "user"))
-    result["content"] = content if isinstance(content, str) else ("" if content is None else content)
-    return result
 
 
 @lru_cache(maxsize=1024)

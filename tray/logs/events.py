@@ -18,9 +18,14 @@ from typing import Any
 
 @dataclass
 class Start:
-    """A request body as the client sent it ("Request received by LiteLLM:" or the guide's Body)."""
+    """A request body as the client sent it ("Request received by LiteLLM:" or the guide's Body).
+
+    The scanner fills in `messages` (redacted) and `hint` (see tray.logs.bodies) and takes the
+    raw messages out of `body`: they are not needed again, and not worth carrying around."""
 
     body: dict[str, Any]
+    messages: list[dict[str, Any]] | None = None
+    hint: str | None = None
 
 
 @dataclass
@@ -114,13 +119,17 @@ _RESPONSE_MODEL = re.compile(r"\bmodel='(?P<model>[^']+)'")
 _STATUS_IN_ERROR = re.compile(r"(?:status_code|Status Code|Error code)[=:\s]+(?P<code>[1-5]\d\d)\b")
 
 #: Substrings that make a line worth a closer look: the scanner skips every other line.
+CALL_ID_MARKER = b"litellm_call_id"
 MARKERS: tuple[bytes, ...] = (
     b"Request received by LiteLLM",
-    b"litellm_call_id",
+    CALL_ID_MARKER,
     b" HTTP/1.",
     b"Async Response: ModelResponse",
     b"Exception occured",
 )
+
+#: An access line is short: a longer message quoting one (a prompt in a kwargs dump) is not one.
+ACCESS_LINE_MAX = 4096
 
 LLM_PATH_WORDS = ("completions", "/embeddings", "/messages", "/responses", "/images",
                   "/audio", "/rerank", "/moderations", "/engines/")
@@ -151,7 +160,7 @@ def events_from_message(message: str) -> list[Event]:
         if body is not None:
             events.append(Start(body))
         return events
-    if " HTTP/" in message:
+    if len(message) <= ACCESS_LINE_MAX and " HTTP/" in message:
         access = _ACCESS.search(message)
         if access and is_llm_path(access["path"]):
             events.append(Access(access["method"], access["path"], int(access["code"])))
@@ -275,6 +284,8 @@ def _model_response(message: str) -> Response:
 
 
 def _unquote(body: str, quote: str) -> str:
+    if "\\" not in body:
+        return body                 # nothing escaped: the literal is its text (and eval is slow)
     try:
         value = ast.literal_eval(quote + body + quote)
     except (ValueError, SyntaxError):
@@ -301,8 +312,10 @@ def response_from_json(data: dict[str, Any]) -> Response:
 
 @dataclass
 class Located:
-    """An event with where it came from: byte offset of its line and the line's time."""
+    """An event with where it came from: byte offset of its line, the line's time, and the
+    format of the line (`debug`, `json`, `plain`, `guide`: a record's `source`)."""
 
     event: Event
     offset: int
     time: str | None = None
+    source: str = "debug"

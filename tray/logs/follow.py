@@ -55,9 +55,26 @@ class Chunk:
         return self.offset + len(self.data)
 
 
+def open_for_reading(path: Path | str) -> int:
+    """A descriptor that reads the file's bytes as they are (binary mode on Windows)."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+
+
+def read_at(fd: int, size: int, offset: int) -> bytes:
+    """`os.pread` where there is one; Windows has none, so seek and read there (every
+    descriptor here belongs to one reader, so the shared file position is safe)."""
+    if _PREAD is not None:
+        return _PREAD(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
+
+
+_PREAD = getattr(os, "pread", None)
+
+
 def head_fingerprint(fd: int) -> str | None:
     """Hash of the file's first line (capped); None while the file has no complete first line."""
-    head = os.pread(fd, FINGERPRINT_BYTES, 0)
+    head = read_at(fd, FINGERPRINT_BYTES, 0)
     newline = head.find(b"\n")
     if newline >= 0:
         head = head[: newline + 1]
@@ -71,7 +88,7 @@ def line_start_at_or_before(fd: int, offset: int) -> int:
     pos = offset
     while pos > 0:
         step = min(64 * 1024, pos)
-        block = os.pread(fd, step, pos - step)
+        block = read_at(fd, step, pos - step)
         newline = block.rfind(b"\n")
         if newline >= 0:
             return pos - step + newline + 1
@@ -125,9 +142,11 @@ class _OpenFile:
     def close(self) -> None:
         os.close(self.fd)
 
-    def read_to_eof(self) -> Iterator[Chunk]:
+    def read_to_eof(self, limit: int | None = None) -> Iterator[Chunk]:
+        """Complete lines from `read_pos` on, to the end of the file or to `limit`."""
         while True:
-            data = os.pread(self.fd, self.chunk_bytes, self.read_pos)
+            size = self.chunk_bytes if limit is None else min(self.chunk_bytes, limit - self.read_pos)
+            data = read_at(self.fd, size, self.read_pos) if size > 0 else b""
             if not data:
                 return
             self.read_pos += len(data)
@@ -185,6 +204,16 @@ class _OpenFile:
         self.skipping = True
 
 
+def read_lines(fd: int, start: int, end: int | None, *, max_line_bytes: int, chunk_bytes: int,
+               on_skip: Callable[[], None]) -> tuple[Iterator[Chunk], Callable[[], int]]:
+    """Complete lines of an open file from the line start `start` up to `end` (a line start,
+    or None: the end of the file), by the follower's rules (the line cap). Returns the chunks
+    and a function telling, once they are read, where the lines handed out end."""
+    opened = _OpenFile(fd, max_line_bytes, max(1, min(chunk_bytes, max_line_bytes)), on_skip)
+    opened.reset(start)
+    return opened.read_to_eof(end), lambda: opened.line_start
+
+
 class Follower:
     """Reads one path to EOF on every `poll()`, following it across rotation.
 
@@ -216,6 +245,11 @@ class Follower:
         self._resume = (start_identity, start_offset)
 
     # -- public ------------------------------------------------------------------------------
+    def start_at(self, identity: FileIdentity, offset: int) -> None:
+        """Before the first poll: begin at `offset` of the file `identity` (lines before it were
+        read another way), or from the start if the path holds another file by then."""
+        self._resume = (identity, offset)
+
     @property
     def identity(self) -> FileIdentity | None:
         return self._file.identity if self._file is not None else None
@@ -282,7 +316,7 @@ class Follower:
 
     def _open(self) -> bool:
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            fd = open_for_reading(self.path)
         except FileNotFoundError:
             self.error = f"{self.path} does not exist yet; waiting for it"
             return False

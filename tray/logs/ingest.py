@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
-from tray.logs.follow import FileIdentity, Follower, Waker, identity_of
+from tray.logs.follow import FileIdentity, Follower, Waker, identity_of, open_for_reading
 from tray.logs.reader import LogReader, file_time_resolver
 from tray.logs.tail import last_requests
 from tray.model import RequestRecord
@@ -68,7 +68,7 @@ class LogIngestor:
         """First start on a file: store its last `limit` requests instead of reading it all,
         and follow from there (a debug log may hold gigabytes of history)."""
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = open_for_reading(self.path)
         except OSError:
             return None              # not there yet: the follower waits and reads it from 0
         try:

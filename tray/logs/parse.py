@@ -13,11 +13,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
+from typing import Callable, Iterable
 
+from tray.logs.bodies import message_hint, stored_messages
 from tray.logs.events import (
-    MARKERS, REQUEST_RECEIVED, Located, Start, events_from_message, is_llm_path,
-    response_from_json,
+    CALL_ID_MARKER, MARKERS, REQUEST_RECEIVED, Event, Located, Start, events_from_message,
+    is_llm_path, response_from_json,
 )
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -49,6 +50,17 @@ class FormatStats:
 
 def local_now() -> datetime:
     return datetime.now(timezone.utc).astimezone()
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A reference time that does not move (a finished file's mtime); picklable, unlike a
+    lambda, so worker processes resolve times exactly as the reader does."""
+
+    moment: datetime
+
+    def __call__(self) -> datetime:
+        return self.moment
 
 
 class TimeResolver:
@@ -91,19 +103,53 @@ def _iso_from_json(stamp: object) -> str | None:
 
 def _decode(raw: bytes) -> str:
     text = raw.decode("utf-8", errors="replace")
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
+    last = text.rfind("\x1b")
+    if last >= 0:
+        # Colour codes sit in the header: substitute up to the last one, not over a 100 KB line.
+        code = _ANSI.match(text, last)
+        cut = code.end() if code is not None else last + 1
+        text = _ANSI.sub("", text[:cut]) + text[cut:]
     return text.rstrip("\r")
 
 
-class LineScanner:
-    """Stateful: a request body or a guide block may continue in the next chunk."""
+@dataclass(frozen=True)
+class ScanState:
+    """The scanner's memory between chunks: an open block, a guide request line waiting for
+    its body, and whether the guide format was seen (which widens the markers looked for)."""
 
-    def __init__(self, times: TimeResolver | None = None) -> None:
+    block: dict | None = None
+    guide_start: tuple[int, str | None] | None = None
+    guide_seen: bool = False
+
+    @property
+    def fresh(self) -> bool:
+        """A new scanner starting here would read exactly as this one does."""
+        return self.block is None and self.guide_start is None and not self.guide_seen
+
+
+class LineScanner:
+    """Stateful: a request body or a guide block may continue in the next chunk.
+
+    `secrets` (the master key) are redacted from request messages here, where bodies are parsed.
+    """
+
+    def __init__(self, times: TimeResolver | None = None, secrets: Iterable[str] = ()) -> None:
         self.times = times or TimeResolver()
+        self.secrets = tuple(s for s in secrets if s)
         self.stats = FormatStats()
         self._block: dict | None = None                            # a guide block in progress
         self._guide_start: tuple[int, str | None] | None = None
+
+    @property
+    def state(self) -> ScanState:
+        """What the scanner carries from one chunk to the next (see tray.logs.parallel)."""
+        return ScanState(self._block, self._guide_start, "guide" in self.stats.lines)
+
+    def carry_on(self, state: ScanState, stats: dict[str, int]) -> None:
+        """Continue as if this scanner had read what left `state` and saw `stats` more lines."""
+        self._block, self._guide_start = state.block, state.guide_start
+        for name, count in stats.items():
+            self.stats.lines[name] = self.stats.lines.get(name, 0) + count
 
     @property
     def carry_offset(self) -> int | None:
@@ -113,44 +159,46 @@ class LineScanner:
         return None
 
     # -- chunk level -------------------------------------------------------------------------
-    def scan(self, data: bytes, base: int) -> Iterator[Located]:
+    def scan(self, data: bytes, base: int) -> list[Located]:
         """Events in `data` (complete lines starting at file offset `base`), in file order."""
+        out: list[Located] = []
         pos = 0
         if self._block is not None:
-            pos = yield from self._collect_block(data, 0, base)
-        for start in self._interesting_lines(data, pos):
+            pos = self._collect_block(data, 0, base, out)
+        for start, end in self._interesting_lines(data, pos):
             if start < pos:
                 continue            # inside a block already consumed line by line
-            end = data.find(b"\n", start)
-            end = len(data) if end < 0 else end
-            yield from self._line(data, start, end, base)
+            self._line(data, start, end, base, out)
             pos = end + 1
             if self._block is not None:
-                pos = yield from self._collect_block(data, pos, base)
+                pos = self._collect_block(data, pos, base, out)
+        return out
 
-    def _interesting_lines(self, data: bytes, pos: int) -> list[int]:
-        starts: set[int] = set()
+    def _interesting_lines(self, data: bytes, pos: int) -> list[tuple[int, int]]:
+        """(start, end) of every line holding a marker, in file order."""
+        lines: dict[int, int] = {}
         guide = (_GUIDE_BODY, *_GUIDE_MORE) if "guide" in self.stats.lines or _GUIDE_BODY in data \
             else ()
+        size = len(data)
         for marker in MARKERS + guide:
+            after_line = marker != b"\nPOST /"   # that one begins with the newline before its line
             at = data.find(marker, pos)
             while at >= 0:
-                line_start = data.rfind(b"\n", pos, at) + 1 if at > pos else pos
-                if marker == b"\nPOST /":
-                    line_start = at + 1
-                starts.add(max(line_start, pos))
-                nl = data.find(b"\n", at + len(marker))
-                if nl < 0:
-                    break
-                at = data.find(marker, nl + 1)
-        return sorted(starts)
+                end = data.find(b"\n", at + len(marker))
+                end = size if end < 0 else end
+                if not after_line:
+                    lines[at + 1] = end
+                elif marker != CALL_ID_MARKER or _names_a_call_id(data, at, end):
+                    lines[max(data.rfind(b"\n", pos, at) + 1, pos)] = end
+                at = data.find(marker, end + after_line)
+        return sorted(lines.items())
 
     # -- line level --------------------------------------------------------------------------
-    def _line(self, data: bytes, start: int, end: int, base: int) -> Iterator[Located]:
+    def _line(self, data: bytes, start: int, end: int, base: int, out: list[Located]) -> None:
         raw = data[start:end]
         offset = base + start
         if raw[:2] == b'{"':
-            yield from self._json_line(raw, offset)
+            self._json_line(raw, offset, out)
             return
         text = _decode(raw)
         header = _TEXT_HEADER.match(text)
@@ -158,21 +206,20 @@ class LineScanner:
             self.stats.saw("debug")
             time = self.times.resolve(header["time"])
             message = header["message"]
-            if message.rstrip() == REQUEST_RECEIVED:
+            if message.startswith(REQUEST_RECEIVED) and not message[len(REQUEST_RECEIVED):].strip():
                 # the body follows on the next line(s): one JSON line, or indented JSON
-                self._block = {"kind": "Body", "offset": offset, "time": time, "parts": [], "size": 0}
+                self._block = {"kind": "Body", "offset": offset, "time": time, "parts": [], "size": 0,
+                               "source": "debug"}
                 return
-            for event in events_from_message(message):
-                yield Located(event, offset, time)
+            self._emit(events_from_message(message), offset, time, "debug", out)
             return
         if text.startswith(("INFO:", "WARNING:", "ERROR:")) and " HTTP/" in text:
             self.stats.saw("plain")
-            for event in events_from_message(text):
-                yield Located(event, offset, None)   # uvicorn access lines carry no time
+            self._emit(events_from_message(text), offset, None, "plain", out)   # no time on them
             return
-        yield from self._guide_line(text, offset)
+        self._guide_line(text, offset, out)
 
-    def _json_line(self, raw: bytes, offset: int) -> Iterator[Located]:
+    def _json_line(self, raw: bytes, offset: int, out: list[Located]) -> None:
         try:
             record = json.loads(raw)
         except ValueError:
@@ -182,11 +229,23 @@ class LineScanner:
         self.stats.saw("json")
         time = _iso_from_json(record.get("timestamp"))
         message = _ANSI.sub("", record["message"]) if "\x1b" in record["message"] else record["message"]
-        for event in events_from_message(message):
-            yield Located(event, offset, time)
+        self._emit(events_from_message(message), offset, time, "json", out)
+
+    def _emit(self, events: list[Event], offset: int, time: str | None, source: str,
+              out: list[Located]) -> None:
+        for event in events:
+            if type(event) is Start:
+                self._prepare(event)
+            out.append(Located(event, offset, time, source))
+
+    def _prepare(self, start: Start) -> None:
+        """Redact the messages and take the hint once, here (see tray.logs.bodies)."""
+        start.messages = stored_messages(start.body, self.secrets)
+        start.hint = message_hint(start.body)
+        start.body.pop("messages", None)
 
     # -- the user guide's format ---------------------------------------------------------------
-    def _guide_line(self, text: str, offset: int) -> Iterator[Located]:
+    def _guide_line(self, text: str, offset: int, out: list[Located]) -> None:
         request_line = _GUIDE_REQUEST.match(text)
         if request_line is not None:
             if is_llm_path(request_line["path"]):
@@ -195,12 +254,12 @@ class LineScanner:
         for kind in ("Body", "Response"):
             if text.startswith(f"{kind}: {{"):
                 self.stats.saw("guide")
-                self._block = {"kind": kind, "offset": offset, "time": None,
+                self._block = {"kind": kind, "offset": offset, "time": None, "source": "guide",
                                "parts": [text[len(kind) + 2:]], "size": len(text)}
-                yield from self._try_finish_block()
+                self._try_finish_block(out)
                 return
 
-    def _collect_block(self, data: bytes, pos: int, base: int) -> Iterator[Located]:
+    def _collect_block(self, data: bytes, pos: int, base: int, out: list[Located]) -> int:
         """Append following lines to the open block until its JSON is complete."""
         while self._block is not None and pos < len(data):
             end = data.find(b"\n", pos)
@@ -213,16 +272,17 @@ class LineScanner:
             self._block["size"] += len(line)
             pos = end + 1
             first = len(self._block["parts"]) == 1
-            if line.startswith("}") or (first and line.rstrip().endswith("}")) \
+            if line.startswith("}") or (first and (line.endswith("}") or line.rstrip().endswith("}"))) \
                     or self._block["size"] > BLOCK_LIMIT:
-                yield from self._try_finish_block()
+                self._try_finish_block(out)
         return pos
 
-    def _try_finish_block(self) -> Iterator[Located]:
+    def _try_finish_block(self, out: list[Located]) -> None:
         block = self._block
         assert block is not None
         try:
-            value = json.loads("\n".join(block["parts"]))
+            parts = block["parts"]
+            value = json.loads(parts[0] if len(parts) == 1 else "\n".join(parts))
         except ValueError:
             if block["size"] > BLOCK_LIMIT:
                 self._block = None
@@ -233,9 +293,20 @@ class LineScanner:
         if block["kind"] == "Body":
             offset = self._guide_start[0] if self._guide_start else block["offset"]
             self._guide_start = None
-            yield Located(Start(value), offset, block["time"])
+            self._emit([Start(value)], offset, block["time"], block["source"], out)
         else:
             response = response_from_json(value)
             response.finishes = True
-            yield Located(response, block["offset"], None)
+            out.append(Located(response, block["offset"], None, block["source"]))
 
+
+def _names_a_call_id(data: bytes, at: int, end: int) -> bool:
+    """False when every `litellm_call_id` in the line is only a name in a list of keys
+    (`'litellm_call_id', ...`: LiteLLM 1.110's prometheus lines), which no event comes from."""
+    width = len(CALL_ID_MARKER)
+    while at >= 0:
+        if data[at + width + 1: at + width + 2] not in (b",", b"]") \
+                or data[at + width: at + width + 1] not in (b"'", b'"'):
+            return True
+        at = data.find(CALL_ID_MARKER, at + width, end)
+    return False

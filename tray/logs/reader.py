@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from tray.logs.assemble import Assembler
-from tray.logs.follow import Chunk, Follower
-from tray.logs.parse import LineScanner, TimeResolver
+from tray.logs.events import Located
+from tray.logs.follow import Chunk, FileIdentity, Follower
+from tray.logs.parallel import ParallelScan
+from tray.logs.parse import FixedClock, LineScanner, TimeResolver
 from tray.model import RequestRecord
 
 PROMPTS_HIDDEN_HINT = (
@@ -22,19 +24,19 @@ class LogReader:
     """Feeds chunks of one followed path through the scanner and the assembler."""
 
     def __init__(self, secrets: Iterable[str] = (), times: TimeResolver | None = None) -> None:
-        self.scanner = LineScanner(times)
+        self.scanner = LineScanner(times, secrets)
         self.assembler = Assembler(file_key="", secrets=secrets)
         self._end = 0
 
     def feed(self, chunk: Chunk) -> list[RequestRecord]:
-        if chunk.identity.key != self.assembler.file_key:
-            self.assembler.file_key = chunk.identity.key
-        self._end = chunk.end
-        records = self.assembler.feed_all(self.scanner.scan(chunk.data, chunk.offset))
-        self.assembler.source = _source_of(self.scanner)
-        for record in records:
-            record.source = self.assembler.source
-        return records
+        return self.feed_events(chunk.identity, chunk.end, self.scanner.scan(chunk.data, chunk.offset))
+
+    def feed_events(self, identity: FileIdentity, end: int, events: list[Located]) -> list[RequestRecord]:
+        """Assemble events scanned (here or by a worker) from one file up to offset `end`."""
+        if identity.key != self.assembler.file_key:
+            self.assembler.file_key = identity.key
+        self._end = end
+        return self.assembler.feed_all(events)
 
     def settle(self, waited: float = 0.0) -> list[RequestRecord]:
         return self.assembler.settle(waited)
@@ -60,12 +62,6 @@ class LogReader:
         return self.scanner.stats.formats
 
 
-def _source_of(scanner: LineScanner) -> str:
-    """Name the file's format: the one most of its request lines were in."""
-    stats = scanner.stats.lines
-    return max(stats, key=stats.get) if stats else "debug"
-
-
 def file_time_resolver(path: Path) -> TimeResolver:
     """Dates for a finished file come from its mtime (its last line was written then)."""
     try:
@@ -73,26 +69,38 @@ def file_time_resolver(path: Path) -> TimeResolver:
     except OSError:
         return TimeResolver()
     reference = datetime.fromtimestamp(mtime).astimezone()
-    return TimeResolver(lambda: reference)
+    return TimeResolver(FixedClock(reference))
 
 
 def iter_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int = 16 * 1024 * 1024,
-                    reader: LogReader | None = None, follower: Follower | None = None
-                    ) -> Iterator[RequestRecord]:
+                    reader: LogReader | None = None, follower: Follower | None = None,
+                    workers: int | None = None) -> Iterator[RequestRecord]:
     """Every request in a file, oldest first, holding only the requests still being assembled:
-    a record is released once every request that began before it has been released."""
+    a record is released once every request that began before it has been released.
+    A big file is scanned by `workers` processes (default: one per core, see
+    tray.logs.parallel); the follower reads what is left, and what is added meanwhile."""
     reader = reader or LogReader(secrets, file_time_resolver(path))
     follower = follower or Follower(path, max_line_bytes=max_line_bytes, chunk_bytes=4 * 1024 * 1024)
+    parallel = ParallelScan(path, reader.scanner, max_line_bytes, workers)
     held: dict[str, RequestRecord] = {}
+
+    def ready(records: list[RequestRecord]) -> list[RequestRecord]:
+        for record in records:
+            held[record.id] = record
+        safe = reader.safe_offset()
+        out = reader.in_log_order([r for r in held.values() if r.log_offset < safe])
+        for record in out:
+            del held[record.id]
+        return out
+
     try:
+        for identity, end, located in parallel.events():
+            yield from ready(reader.feed_events(identity, end, located))
+        if parallel.identity is not None:
+            follower.start_at(parallel.identity, parallel.end)
+            follower.skipped_long_lines += parallel.skipped_long_lines
         for chunk in follower.chunks():
-            for record in reader.feed(chunk):
-                held[record.id] = record
-            safe = reader.safe_offset()
-            ready = [r for r in held.values() if r.log_offset < safe]
-            for record in reader.in_log_order(ready):
-                del held[record.id]
-                yield record
+            yield from ready(reader.feed(chunk))
         for record in reader.settle():
             held[record.id] = record
         yield from reader.in_log_order(held.values())

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tray.config import Settings, master_key
-from tray.logs.follow import FileIdentity, identity_of, line_start_at_or_before
+from tray.logs.follow import FileIdentity, identity_of, line_start_at_or_before, open_for_reading
 from tray.logs.reader import LogReader, file_time_resolver
 from tray.logs.tail import read_range
 
@@ -36,7 +36,7 @@ def summarize_log(path: Path, settings: Settings) -> LogSummary | None:
         return None
     secrets = [key for key in (master_key(settings),) if key]
     reader = LogReader(secrets, file_time_resolver(path))
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_for_reading(path)
     try:
         size = os.fstat(fd).st_size
         identity = identity_of(fd) or FileIdentity(0, 0, "")

@@ -10,7 +10,9 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from tray.logs.follow import Chunk, FileIdentity, identity_of, line_start_at_or_before
+from tray.logs.follow import (
+    Chunk, FileIdentity, identity_of, line_start_at_or_before, open_for_reading, read_at,
+)
 from tray.logs.reader import LogReader, file_time_resolver
 from tray.model import RequestRecord
 
@@ -20,7 +22,7 @@ READ_BLOCK = 4 * 1024 * 1024
 
 def last_requests(path: Path, limit: int, secrets: Iterable[str] = ()) -> tuple[list[RequestRecord], LogReader]:
     """The last `limit` requests in `path`, oldest first (limit > 0)."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_for_reading(path)
     try:
         size = os.fstat(fd).st_size
         identity = identity_of(fd) or FileIdentity(0, 0, "")
@@ -42,7 +44,7 @@ def read_range(fd: int, reader: LogReader, identity: FileIdentity, start: int, e
     pos = start
     carry = b""
     while pos < end:
-        data = carry + os.pread(fd, min(READ_BLOCK, end - pos), pos)
+        data = carry + read_at(fd, min(READ_BLOCK, end - pos), pos)
         base = pos - len(carry)
         pos += len(data) - len(carry)
         cut = data.rfind(b"\n") + 1

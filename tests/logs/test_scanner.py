@@ -1,0 +1,40 @@
+"""Shortcuts the scanner takes for speed must not change what it finds."""
+
+from __future__ import annotations
+
+import random
+
+from tray.logs.parse import _ANSI, LineScanner, _decode
+
+
+def test_decoding_strips_colour_codes_exactly_as_a_full_substitution() -> None:
+    rng = random.Random(1)
+    pieces = ["\x1b[92m", "\x1b[0m", "\x1b[1;31m", "\x1b[", "\x1b", "abc", "19:00:00 - ", "é", "\r", "x" * 30]
+    for _ in range(20_000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))).encode()
+        assert _decode(raw) == _ANSI.sub("", raw.decode()).rstrip("\r")
+
+
+def test_lines_naming_the_call_id_only_as_a_key_are_skipped() -> None:
+    lines = [
+        b"19:55:48 - LiteLLM:DEBUG: prometheus.py:1641 - prometheus Logging - Enters success logging "
+        b"function (kwargs keys: ['litellm_trace_id', 'litellm_call_id', 'input'])",
+        b"19:55:48 - LiteLLM Proxy:DEBUG: common_request_processing.py:1884 - litellm_call_id="
+        b"2ff772ac-e037-421f-a620-a8c0b185e188: response model mismatch - requested='cheap'",
+        b"19:55:48 - LiteLLM:DEBUG: x.py:1 - keys ['litellm_call_id'] then 'litellm_call_id': "
+        b"'2ff772ac-e037-421f-a620-a8c0b185e188', 'messages': [{'content': 'hi'}]",
+    ]
+    data = b"\n".join(lines) + b"\n"
+    starts = [start for start, _ in LineScanner()._interesting_lines(data, 0)]
+    second = len(lines[0]) + 1
+    assert starts == [second, second + len(lines[1]) + 1]
+
+
+def test_a_long_line_quoting_an_access_line_is_not_taken_for_one() -> None:
+    from tray.logs.events import Access, Bind, events_from_message
+
+    quoted = 'receiving data: {\'messages\': [{\'content\': \'why "POST /v1/chat/completions HTTP/1.1" 500?'
+    long_line = quoted + "x" * 5000 + "'}], 'litellm_call_id': '2ff772ac-e037-421f-a620-a8c0b185e188'}"
+    assert [type(e) for e in events_from_message(long_line)] == [Bind]
+    access = '127.0.0.1:46138 - "POST /v1/chat/completions HTTP/1.1" 200'
+    assert [type(e) for e in events_from_message(access)] == [Access]

@@ -1,0 +1,236 @@
+"""Read a big finished log on every core: worker processes scan segments, this one assembles.
+
+Scanning (finding the lines that matter, decoding them, parsing and redacting bodies) is most
+of a read's work and needs nothing from earlier in the file but the scanner's small state
+(`ScanState`). So a big file is cut into segments at lines that begin a log record, and worker
+processes scan them at the same time, each with a fresh scanner. Assembly stays here, in file
+order. A worker's events are taken only when the state a sequential read carries into that
+segment is fresh too; otherwise this process scans the segment itself, carrying the state on.
+Either way the events, and so the records, are those of one sequential read.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import re
+import signal
+import sys
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.pool import AsyncResult
+from pathlib import Path
+from typing import Callable, Iterator
+
+from tray.logs import events
+from tray.logs.events import Located
+from tray.logs.follow import FileIdentity, identity_of, open_for_reading, read_at, read_lines
+from tray.logs.parse import LineScanner, ScanState, TimeResolver
+
+log = logging.getLogger(__name__)
+
+#: Files smaller than this are read in this process: starting workers costs more than it saves.
+MIN_BYTES = 32 * 1024 * 1024
+#: How much of the file one worker scans at a time.
+SEGMENT_BYTES = 4 * 1024 * 1024
+#: Worker processes at most.
+MAX_WORKERS = 4
+#: Segments scanned or being scanned ahead of the assembly, per worker (bounds memory).
+AHEAD_PER_WORKER = 2
+#: A worker that has not answered in this long is taken for lost; its segment is read here.
+WORKER_TIMEOUT = 300.0
+#: Bytes a worker reads at a time.
+CHUNK_BYTES = 4 * 1024 * 1024
+#: A segment begins this close after its nominal place, at a line that begins a log record.
+_BOUNDARY_WINDOW = 64 * 1024
+_RECORD_START = re.compile(rb"\n(?=(?:\x1b\[[0-9;]*m)?\d\d:\d\d:\d\d |\{\"|INFO: )")
+
+_KINDS: tuple[type, ...] = (events.Start, events.Bind, events.Done, events.Failure, events.Access,
+                            events.Cost, events.Response, events.Tokens)
+_KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
+
+
+def worker_count() -> int:
+    """Workers for this machine: none on one core (a worker would only queue behind us)."""
+    cores = os.cpu_count() or 1
+    return 0 if cores < 2 else min(cores, MAX_WORKERS)
+
+
+def plan_segments(fd: int, size: int, segment_bytes: int | None = None) -> list[int]:
+    """Offsets where segments begin: 0, then about every `segment_bytes` (SEGMENT_BYTES), each
+    at a line that begins a log record (a body or a traceback never spans one), else at a
+    line start."""
+    segment_bytes = segment_bytes or SEGMENT_BYTES
+    cuts = [0]
+    at = segment_bytes
+    while at < size:
+        window = read_at(fd, _BOUNDARY_WINDOW, at - 1)
+        match = _RECORD_START.search(window)
+        newline = match.start() if match is not None else window.find(b"\n")
+        cut = at + newline if newline >= 0 else -1
+        if cuts[-1] < cut < size:
+            cuts.append(cut)
+        at = max(at, cut) + segment_bytes
+    return cuts
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    identity: FileIdentity
+    start: int
+    end: int
+    max_line_bytes: int
+    secrets: tuple[str, ...]
+    clock: Callable[[], datetime]
+
+
+@dataclass
+class _Scanned:
+    events: list[tuple]
+    stats: dict[str, int]
+    state: ScanState
+    skipped: int
+
+
+def _pack(item: Located) -> tuple:
+    """An event as a plain tuple: unpickled several times faster than dataclasses."""
+    return (_KIND_INDEX[type(item.event)], item.offset, item.time, item.source,
+            *vars(item.event).values())
+
+
+def _unpack(packed: tuple) -> Located:
+    return Located(_KINDS[packed[0]](*packed[4:]), packed[1], packed[2], packed[3])
+
+
+def _quiet_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl+C is the reader's to handle
+
+
+def _scan_segment(job: _Job) -> _Scanned:
+    """In a worker: the events of one segment, read with a fresh scanner."""
+    fd = open_for_reading(job.path)
+    try:
+        info = os.fstat(fd)
+        if (info.st_dev, info.st_ino) != (job.identity.device, job.identity.inode):
+            raise FileNotFoundError(f"{job.path} was replaced while it was read")
+        scanner = LineScanner(TimeResolver(job.clock), job.secrets)
+        located, skipped, _ = _scan_range(fd, job.start, job.end, scanner, job.max_line_bytes)
+        stats = dict(scanner.stats.lines)
+        return _Scanned([_pack(item) for item in located], stats, scanner.state, skipped)
+    finally:
+        os.close(fd)
+
+
+def _scan_range(fd: int, start: int, end: int | None, scanner: LineScanner,
+                max_line_bytes: int) -> tuple[list[Located], int, int]:
+    """Events of the lines from `start` to `end` (None: as far as complete lines go), how many
+    over-long lines were skipped, and where the lines handed out end."""
+    located: list[Located] = []
+    skipped = [0]
+    chunks, lines_end = read_lines(fd, start, end, max_line_bytes=max_line_bytes,
+                                   chunk_bytes=CHUNK_BYTES,
+                                   on_skip=lambda: skipped.__setitem__(0, skipped[0] + 1))
+    for chunk in chunks:
+        located.extend(scanner.scan(chunk.data, chunk.offset))
+    return located, skipped[0], lines_end()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe and cheap (Linux, no other threads), else spawn."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+@dataclass
+class ParallelScan:
+    """The events of a file up to where its complete lines end, segment by segment, in order.
+
+    `scanner` is the reader's own: it scans whatever is read here and is left in the state a
+    sequential read would leave it. Afterwards `identity`/`end` say where a follower goes on."""
+
+    path: Path
+    scanner: LineScanner
+    max_line_bytes: int
+    workers: int | None = None          # None: worker_count()
+    identity: FileIdentity | None = None
+    end: int = 0
+    skipped_long_lines: int = 0
+
+    def events(self) -> Iterator[tuple[FileIdentity, int, list[Located]]]:
+        """(file, offset scanned up to, events) per segment; nothing for a small file."""
+        if self.workers is None:
+            self.workers = worker_count()
+        if self.workers < 2:
+            return
+        try:
+            fd = open_for_reading(self.path)
+        except OSError:
+            return                  # the follower says what is wrong
+        try:
+            size = os.fstat(fd).st_size
+            self.identity = identity_of(fd) if size >= MIN_BYTES else None
+            if self.identity is None:
+                return
+            yield from self._segments(fd, self.identity, plan_segments(fd, size))
+            located, skipped, end = _scan_range(fd, self.end, None, self.scanner, self.max_line_bytes)
+            yield self._taken(self.identity, located, skipped, end)
+        finally:
+            os.close(fd)
+
+    def _segments(self, fd: int, identity: FileIdentity, cuts: list[int]
+                  ) -> Iterator[tuple[FileIdentity, int, list[Located]]]:
+        """Every segment but the last (read with the rest of the file, as it may still grow)."""
+        spans = list(zip(cuts, cuts[1:]))
+        if not spans:
+            return
+        times = self.scanner.times
+        jobs = iter(_Job(str(self.path), identity, start, end, self.max_line_bytes,
+                         self.scanner.secrets, times.reference) for start, end in spans)
+        try:
+            pool = _context().Pool(self.workers, initializer=_quiet_worker)
+        except (OSError, ImportError) as exc:     # no process support here (some sandboxes)
+            log.info("no worker processes (%s): reading %s in this process", exc, self.path)
+            return
+        with pool:
+            waiting: deque[tuple[_Job, AsyncResult]] = deque()
+
+            def submit() -> None:
+                job = next(jobs, None)
+                if job is not None:
+                    waiting.append((job, pool.apply_async(_scan_segment, (job,))))
+
+            for _ in range(self.workers * AHEAD_PER_WORKER):
+                submit()
+            while waiting:
+                job, result = waiting.popleft()
+                submit()
+                scanned = self._result(result) if self.scanner.state.fresh else None
+                if scanned is not None:
+                    self.scanner.carry_on(scanned.state, scanned.stats)
+                    located = [_unpack(packed) for packed in scanned.events]
+                    skipped = scanned.skipped
+                else:
+                    located, skipped, _ = _scan_range(fd, job.start, job.end, self.scanner,
+                                                      self.max_line_bytes)
+                yield self._taken(identity, located, skipped, job.end)
+
+    def _taken(self, identity: FileIdentity, located: list[Located], skipped: int, end: int
+               ) -> tuple[FileIdentity, int, list[Located]]:
+        """Note how far the file is read, and hand the events on."""
+        self.end = end
+        self.skipped_long_lines += skipped
+        return identity, end, located
+
+    @staticmethod
+    def _result(result: AsyncResult) -> _Scanned | None:
+        try:
+            return result.get(WORKER_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - any failure: the segment is read here instead
+            log.info("a scanning worker failed (%s); reading its part of the file here", exc)
+            return None
+
