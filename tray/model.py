@@ -6,7 +6,7 @@ the state and the GUI agree on one shape without importing each other.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["ok", "error"]
@@ -49,9 +49,13 @@ class RequestRecord:
     access_at: str | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        """The `prompts --json` object, keys in contract order."""
-        data = asdict(self)
-        return {key: data[key] for key in RECORD_KEYS}
+        """The `prompts --json` object, keys in contract order. Its lists and messages are
+        copies; what messages hold is shared (`asdict`'s deep copy cost 35x as much, 1.6 s of a
+        43 000-request `prompts --json`)."""
+        data = {key: getattr(self, key) for key in RECORD_KEYS}
+        data["messages"] = [dict(m) if isinstance(m, dict) else m for m in self.messages]
+        data["tags"] = list(self.tags)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RequestRecord":

@@ -156,10 +156,48 @@ def test_random_segment_sizes_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_no_worker_processes_at_all_means_one_process_reads_it_all(
         tmp_path: Path, tiny_segments: None, monkeypatch: pytest.MonkeyPatch) -> None:
     class NoProcesses:
-        def Pool(self, *args: object, **kwargs: object) -> None:   # noqa: N802 - multiprocessing's name
-            raise OSError(38, "Function not implemented")           # no /dev/shm, as in some sandboxes
+        def Pipe(self, duplex: bool) -> None:                       # noqa: N802 - multiprocessing's name
+            raise OSError(38, "Function not implemented")           # as in some sandboxes
 
     monkeypatch.setattr(parallel, "_context", NoProcesses)
     path = tmp_path / "litellm.log"
     path.write_bytes(many_copies(FIXTURES / "litellm-1.110.2" / "debug.log", 2))
     assert read(path, workers=2)[0] == read(path, workers=0)[0]
+
+
+def test_a_reader_that_stops_early_leaves_no_worker_behind(tmp_path: Path, tiny_segments: None) -> None:
+    import multiprocessing
+    import time
+
+    path = tmp_path / "litellm.log"
+    path.write_bytes(many_copies(FIXTURES / "litellm-1.81.3" / "debug.log", 2))
+    records = iter_whole_file(path, workers=2)
+    assert next(records).id
+    started = time.monotonic()
+    records.close()                          # `prompts --json | head -1`
+    assert time.monotonic() - started < 1.0, "workers were waited for, not stopped"
+    assert multiprocessing.active_children() == []
+
+
+def test_spawned_workers_as_on_macos_and_windows_read_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "SEGMENT_BYTES", 256 * 1024)
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    path = tmp_path / "litellm.log"
+    path.write_bytes(many_copies(FIXTURES / "litellm-1.110.2" / "debug.log", 3))
+    answered = []
+    real = parallel._Workers.answer
+
+    def spy(self: parallel._Workers, index: int) -> parallel._Scanned | None:
+        value = real(self, index)
+        answered.append(value is not None)
+        return value
+
+    monkeypatch.setattr(parallel._Workers, "answer", spy)
+    split = read(path, workers=2)[0]
+    monkeypatch.setattr(parallel._Workers, "answer", real)
+    assert split == read(path, workers=0)[0]
+    assert answered and all(answered)        # every segment came from a spawned worker

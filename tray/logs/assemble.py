@@ -382,8 +382,14 @@ def _mark(file_key: str, offset: int) -> str:
 
 
 def _best(items: Iterable[T], fits: Callable[[T, bool], bool]) -> T | None:
-    """The first item that fits exactly, else the first that fits at all."""
-    return next((i for i in items if fits(i, True)), None) or next((i for i in items if fits(i, False)), None)
+    """The first item that fits exactly, else the first that fits at all (in one pass)."""
+    loose = None
+    for item in items:
+        if fits(item, True):
+            return item
+        if loose is None and fits(item, False):
+            loose = item
+    return loose
 
 
 def _fits(request: _Request, status_code: int, exact: bool = False) -> bool:
