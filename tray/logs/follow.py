@@ -114,7 +114,7 @@ class _OpenFile:
         self.key = (info.st_dev, info.st_ino)
         self.identity = identity_of(fd)
         self.max_line_bytes = max_line_bytes
-        self.chunk_bytes = chunk_bytes
+        self.chunk_bytes = max(1, min(chunk_bytes, max_line_bytes))   # a read never passes the cap
         self.on_skip = on_skip
         self.read_pos = 0                   # next byte to read from the file
         self.line_start = 0                 # file offset of the first byte in `partial`
@@ -209,7 +209,7 @@ def read_lines(fd: int, start: int, end: int | None, *, max_line_bytes: int, chu
     """Complete lines of an open file from the line start `start` up to `end` (a line start,
     or None: the end of the file), by the follower's rules (the line cap). Returns the chunks
     and a function telling, once they are read, where the lines handed out end."""
-    opened = _OpenFile(fd, max_line_bytes, max(1, min(chunk_bytes, max_line_bytes)), on_skip)
+    opened = _OpenFile(fd, max_line_bytes, chunk_bytes, on_skip)
     opened.reset(start)
     return opened.read_to_eof(end), lambda: opened.line_start
 
@@ -236,7 +236,7 @@ class Follower:
     ) -> None:
         self.path = Path(path)
         self.max_line_bytes = max_line_bytes
-        self.chunk_bytes = max(1, min(chunk_bytes, max_line_bytes))
+        self.chunk_bytes = chunk_bytes
         self.skipped_long_lines = 0
         self.rotations = 0
         self.error: str | None = None       # what is wrong right now, in words, or None

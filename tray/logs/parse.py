@@ -102,14 +102,18 @@ def _iso_from_json(stamp: object) -> str | None:
 
 
 def _decode(raw: bytes) -> str:
-    text = raw.decode("utf-8", errors="replace")
+    return _without_colour(raw.decode("utf-8", errors="replace")).rstrip("\r")
+
+
+def _without_colour(text: str) -> str:
+    """`text` without ANSI colour codes. They sit in the header: the substitution runs up to
+    the last one only, not over the rest of a 100 KB line."""
     last = text.rfind("\x1b")
-    if last >= 0:
-        # Colour codes sit in the header: substitute up to the last one, not over a 100 KB line.
-        code = _ANSI.match(text, last)
-        cut = code.end() if code is not None else last + 1
-        text = _ANSI.sub("", text[:cut]) + text[cut:]
-    return text.rstrip("\r")
+    if last < 0:
+        return text
+    code = _ANSI.match(text, last)
+    cut = code.end() if code is not None else last + 1
+    return _ANSI.sub("", text[:cut]) + text[cut:]
 
 
 @dataclass(frozen=True)
@@ -228,8 +232,7 @@ class LineScanner:
             return
         self.stats.saw("json")
         time = _iso_from_json(record.get("timestamp"))
-        message = _ANSI.sub("", record["message"]) if "\x1b" in record["message"] else record["message"]
-        self._emit(events_from_message(message), offset, time, "json", out)
+        self._emit(events_from_message(_without_colour(record["message"])), offset, time, "json", out)
 
     def _emit(self, events: list[Event], offset: int, time: str | None, source: str,
               out: list[Located]) -> None:
