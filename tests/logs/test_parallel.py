@@ -201,3 +201,28 @@ def test_spawned_workers_as_on_macos_and_windows_read_the_same(
     monkeypatch.setattr(parallel._Workers, "answer", real)
     assert split == read(path, workers=0)[0]
     assert answered and all(answered)        # every segment came from a spawned worker
+
+
+def test_lines_written_during_the_read_are_read_too(tmp_path: Path, tiny_segments: None) -> None:
+    """`prompts --limit 0` on a log LiteLLM is still writing: the follower takes over where the
+    workers stopped and reads what was added meanwhile."""
+    data = many_copies(FIXTURES / "litellm-1.110.2" / "debug.log", 3)
+    cut = data.index(b"\n", 2 * len(data) // 3) + 1
+    path = tmp_path / "litellm.log"
+    path.write_bytes(data[:cut])
+    records = iter_whole_file(path, workers=2)
+    first = [everything(next(records))]
+    with open(path, "ab") as log:
+        log.write(data[cut:])
+    whole = tmp_path / "whole.log"
+    whole.write_bytes(data)
+    expected = read(whole, workers=0)[0]
+    got = first + [everything(r) for r in records]
+
+    def same_file_or_not(record: tuple) -> tuple:
+        # ids of requests LiteLLM names no call id for carry the file's key: compare the offset
+        data, offset, _ = record
+        return {**data, "id": data["id"].rpartition("-")[2] if "." in data["id"] else data["id"]}, offset
+
+    assert len(got) == len(expected) > 100
+    assert [same_file_or_not(r) for r in got] == [same_file_or_not(r) for r in expected]
