@@ -31,7 +31,7 @@ def run_prompts(settings: Settings, *, limit: int, as_json: bool, from_log: bool
         elif as_json:   # every request: streamed, so memory does not grow with the file
             reader = LogReader(secrets, file_time_resolver(path))
             for record in iter_whole_file(path, secrets, settings.max_line_bytes, reader):
-                out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+                out.write(_json_line(record))
             return 0
         else:
             reader = LogReader(secrets, file_time_resolver(path))
@@ -48,12 +48,21 @@ def run_prompts(settings: Settings, *, limit: int, as_json: bool, from_log: bool
         store.close()
     if as_json:
         for record in records:
-            out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+            out.write(_json_line(record))
     else:
         out.write(format_table(records))
         if hint:
             print(f"note: {hint}", file=sys.stderr)
     return 0
+
+
+#: One encoder for every line: `json.dumps` with ensure_ascii=False builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def _json_line(record: RequestRecord) -> str:
+    """The DESIGN.md contract object, one line."""
+    return _ENCODER.encode(record.to_json()) + "\n"
 
 
 def _cell(text: str | None, width: int) -> str:
