@@ -18,7 +18,8 @@ shared pages counted once, it is the memory the machine spends.
   parse_workers   what `prompts --log PATH --limit 0 --json` runs: iter_whole_file, scanned by
                   one worker process per core (tray.logs.parallel), records streamed and dropped
   read_whole_file the same, keeping every record in a list
-  ingest_file     the app's import into a fresh SQLite store (retention 10 000 rows)
+  ingest_file     the import into a fresh SQLite store that `viewer --log PATH` runs
+                  (retention 10 000 rows), scanned by the same workers
 --release picks the recorded fixture (default litellm-1.110.2, 12 KB a request; 1.81.3 writes
 81 KB a request). --profile writes the top functions of a cProfile of `parse` over 50 MB.
 """
@@ -103,7 +104,7 @@ else:
     ingest_file(path, store)
     requests = store.count()      # rows kept: retention keeps the last 10 000
 seconds = time.perf_counter() - started
-workers = worker_count() if mode in ("parse_workers", "read_whole_file") else 0
+workers = worker_count() if mode != "parse" else 0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "requests": requests, "rss_mb": rss + workers * worker_rss,

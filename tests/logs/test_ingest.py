@@ -74,3 +74,37 @@ def test_prompts_stay_visible_after_a_backfill_and_a_restart(tmp_path: Path) -> 
     plain = tmp_path / "plain.log"
     shutil.copy(FIXTURE.with_name("plain.log"), plain)
     assert not LogIngestor(plain, store, backfill=5).prompts_visible
+
+
+def test_importing_a_big_log_on_every_core_stores_what_one_process_stores(
+        tmp_path: Path, monkeypatch) -> None:
+    """`viewer --log PATH` imports with ingest_file: workers scan, the store gets the same rows."""
+    import re
+
+    import tray.logs.parallel as parallel
+    from tray.logs.ingest import ingest_file
+
+    data = FIXTURE.read_bytes()
+    log = tmp_path / "litellm.log"
+    log.write_bytes(b"".join(re.sub(rb"\b[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-)", b"%08x" % n, data)
+                             for n in range(3)))
+
+    def stored(workers: int) -> tuple[list[dict], object]:
+        monkeypatch.setattr(parallel, "worker_count", lambda: workers)
+        store = Store()
+        ingest_file(log, store)
+        # rows by id: their order in the store is the order requests completed in a batch
+        rows = sorted((r.to_json() for r in store.recent(0)), key=lambda row: row["id"])
+        return rows, store.checkpoint(str(log))
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "SEGMENT_BYTES", 32 * 1024)
+    scanned = []
+    real = parallel._Workers.start
+    monkeypatch.setattr(parallel._Workers, "start",
+                        classmethod(lambda cls, count, jobs: scanned.append(len(jobs)) or real(count, jobs)))
+    alone, alone_end = stored(0)
+    split, split_end = stored(2)
+    assert scanned and scanned[0] > 10            # the second import used workers
+    assert len(split) == len(alone) == 3 * 43
+    assert split == alone and split_end == alone_end

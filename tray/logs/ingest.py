@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from tray.logs.follow import FileIdentity, Follower, Waker, identity_of, open_for_reading
+from tray.logs.parallel import ParallelScan, hand_over
 from tray.logs.reader import LogReader, file_time_resolver
 from tray.logs.tail import last_requests
 from tray.model import RequestRecord
@@ -46,11 +47,12 @@ class LogIngestor:
         self.on_records = on_records
         self.on_started = on_started
         self.secrets = tuple(secrets)
-        self.total = 0
+        self.total = 0      # record writes: a request that later lines add to counts again
         # A restart or a backfill read lines this reader will not see again: what they showed
         # about prompts still holds.
         self._prompts_seen_before = store.prompts_seen(str(self.path))
         saved = store.checkpoint(str(self.path))
+        self._from_start = saved is None and backfill <= 0
         if saved is None and backfill > 0:
             saved = self._backfill(backfill)
         identity = FileIdentity(saved.device, saved.inode, saved.fingerprint) if saved else None
@@ -96,6 +98,17 @@ class LogIngestor:
     def prompts_visible(self) -> bool:
         """The log holds request bodies: seen by this reader, or before a restart or backfill."""
         return self._prompts_seen_before or self.reader.prompts_visible
+
+    def read_on_every_core(self) -> None:
+        """A first read of a whole big file: scan it with worker processes (see
+        tray.logs.parallel), commit segment by segment, and leave the follower where they
+        stopped. A resumed or backfilled reader, or a small file, is left to `step`."""
+        if not self._from_start:
+            return
+        scan = ParallelScan(self.path, self.reader.scanner, self.follower.max_line_bytes)
+        for identity, end, located in scan.events():
+            self._commit(self.reader.feed_events(identity, end, located), identity)
+        hand_over(scan, self.follower)
 
     def step(self, collect: bool = True) -> list[RequestRecord]:
         """Poll once; commit what it completed with its checkpoint, chunk by chunk, and hand
@@ -161,8 +174,10 @@ class LogIngestor:
 
 def ingest_file(path: Path, store: Store, secrets: Iterable[str] = (),
                 max_line_bytes: int = 16 * 1024 * 1024) -> int:
-    """Bring the store up to date with a whole file (resuming from its checkpoint)."""
+    """Bring the store up to date with a whole file (resuming from its checkpoint; a big file
+    read from its start is scanned on every core)."""
     ingestor = LogIngestor(path, store, secrets=secrets, max_line_bytes=max_line_bytes, live=False)
+    ingestor.read_on_every_core()
     ingestor.step(collect=False)
     ingestor.finish()
     ingestor.follower.close()

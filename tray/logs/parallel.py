@@ -28,7 +28,9 @@ from typing import Callable, Iterator
 
 from tray.logs import events
 from tray.logs.events import Located
-from tray.logs.follow import FileIdentity, identity_of, open_for_reading, read_at, read_lines
+from tray.logs.follow import (
+    FileIdentity, Follower, identity_of, open_for_reading, read_at, read_lines,
+)
 from tray.logs.parse import LineScanner, ScanState, TimeResolver
 
 log = logging.getLogger(__name__)
@@ -216,6 +218,14 @@ class ParallelScan:
         self.end = end
         self.skipped_long_lines += skipped
         return identity, end, located
+
+
+def hand_over(scan: ParallelScan, follower: Follower) -> None:
+    """After the workers: the follower goes on where they stopped (a file not read in
+    parallel is left to it whole) and counts the long lines they skipped."""
+    if scan.identity is not None:
+        follower.start_at(scan.identity, scan.end)
+        follower.skipped_long_lines += scan.skipped_long_lines
 
 
 class _Workers:

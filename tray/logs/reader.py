@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 from tray.logs.assemble import Assembler
 from tray.logs.events import Located
 from tray.logs.follow import Chunk, FileIdentity, Follower
-from tray.logs.parallel import ParallelScan
+from tray.logs.parallel import ParallelScan, hand_over
 from tray.logs.parse import FixedClock, LineScanner, TimeResolver
 from tray.model import RequestRecord
 
@@ -96,9 +96,7 @@ def iter_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int
     try:
         for identity, end, located in parallel.events():
             yield from ready(reader.feed_events(identity, end, located))
-        if parallel.identity is not None:
-            follower.start_at(parallel.identity, parallel.end)
-            follower.skipped_long_lines += parallel.skipped_long_lines
+        hand_over(parallel, follower)
         for chunk in follower.chunks():
             yield from ready(reader.feed(chunk))
         for record in reader.settle():
