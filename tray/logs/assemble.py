@@ -46,7 +46,7 @@ class _Request:
     body: dict[str, Any] = field(default_factory=dict)
     call_id: str | None = None
     deployment: str | None = None
-    hint: str | None = None                        # see tray.logs.bodies
+    hint: str = ""                                 # see tray.logs.bodies
     finished: bool = False
     failure: Failure | None = None
     status_code: int | None = None
@@ -54,7 +54,7 @@ class _Request:
     cost: float | None = None
     latency_ms: float | None = None
     access_only: bool = False
-    messages: list[dict[str, Any]] | None = None   # redacted, once
+    messages: list[dict[str, Any]] = field(default_factory=list)   # redacted, once
     access_at: str | None = None                   # "file key:offset" of its access line
     source: str = "debug"                          # format of the line it began on
 
@@ -103,9 +103,13 @@ class Assembler:
             self.prompts_seen = True
             if self.first_start_offset is None:
                 self.first_start_offset = item.offset
+            # The scanner prepared the body (in a worker, as a rule); a Start fed in by hand is
+            # prepared here, once.
+            hint = event.hint if event.hint is not None else message_hint(event.body)
+            messages = event.messages if event.messages is not None \
+                else stored_messages(event.body, self.secrets)
             self._pending.append(_Request(item.offset, item.time, self.file_key, event.body,
-                                          hint=event.hint, messages=event.messages,
-                                          source=item.source))
+                                          hint=hint, messages=messages, source=item.source))
             if len(self._pending) > PENDING_LIMIT:
                 self._give_up(self._pending.pop(0))
         elif isinstance(event, Bind):
@@ -177,17 +181,17 @@ class Assembler:
         if event.call_id in self._by_call:
             return
         unbound = [r for r in self._pending if r.call_id is None]
-        chosen = next((r for r in unbound if self._hint(r) and self._hint(r) in event.text), None)
+        chosen = next((r for r in unbound if r.hint and r.hint in event.text), None)
         if chosen is None:
             # A request refused early (invalid model) may be named only after its error line.
             chosen = next((r for r in reversed(self._recent) if r.call_id is None and not r.access_only
-                           and self._hint(r) and self._hint(r) in event.text), None)
+                           and r.hint and r.hint in event.text), None)
         if chosen is None:
             # Bound blindly only where nothing can be checked: a request with no text, or a line
             # where LiteLLM shortened the messages (`messages=<list len=1>`, long prompts). A line
             # naming a request that began before this reader started must not take another's place.
             blind = "messages=<list" in event.text
-            chosen = next((r for r in unbound if blind or not self._hint(r)), None)
+            chosen = next((r for r in unbound if blind or not r.hint), None)
         if chosen is None:
             return
         if not chosen.finished:      # an emitted record keeps the id it was stored under
@@ -196,12 +200,6 @@ class Assembler:
             self.started.append((event.call_id, model if isinstance(model, str) else None))
         chosen.deployment = event.deployment
         self._by_call[event.call_id] = chosen
-
-    @staticmethod
-    def _hint(request: _Request) -> str:
-        if request.hint is None:       # a body the scanner did not prepare
-            request.hint = message_hint(request.body)
-        return request.hint
 
     def _finish(self, request: _Request, time: str | None) -> _Request:
         request.finished = True
@@ -340,13 +338,6 @@ class Assembler:
         )
 
     # -- output ------------------------------------------------------------------------------
-    def _messages(self, request: _Request) -> list[dict[str, Any]]:
-        """Redacted once per request (by the scanner, as a rule): a record is emitted again
-        when later lines add to it."""
-        if request.messages is None:
-            request.messages = stored_messages(request.body, self.secrets)
-        return request.messages
-
     def _record(self, request: _Request) -> RequestRecord:
         body = request.body
         metadata = body.get("metadata") or body.get("litellm_metadata") or {}
@@ -358,7 +349,7 @@ class Assembler:
             id=request_id,
             time=request.time,
             model=body.get("model") if isinstance(body.get("model"), str) else None,
-            messages=self._messages(request),
+            messages=request.messages,
             response=redact(response.text, self.secrets) if response else None,
             status="error" if request.failure is not None else "ok",
             status_code=request.status_code,

@@ -107,7 +107,8 @@ def _unpack(packed: tuple) -> Located:
     return Located(_KINDS[packed[0]](*packed[4:]), packed[1], packed[2], packed[3])
 
 
-def _quiet_worker() -> None:
+def _settle_worker() -> None:
+    """Set a worker process up: it ignores Ctrl+C and collects garbage only between jobs."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl+C is the reader's to handle
     # Collections mid-scan only walked the heap (11 % of a worker's CPU): _work collects once
     # per job instead, leaving out what the worker inherited.
@@ -251,7 +252,7 @@ class _Workers:
                 pipes.append(receiver)
         except (OSError, ImportError) as exc:     # no process support here (some sandboxes)
             log.info("no worker processes (%s): reading the log in this process", exc)
-            cls(processes, pipes).__exit__()
+            cls(processes, pipes).close()
             return None
         return cls(processes, pipes)
 
@@ -278,6 +279,9 @@ class _Workers:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         for pipe in self.pipes:
             pipe.close()            # a worker still sending gets a broken pipe and ends
         for process in self.processes:
@@ -293,7 +297,7 @@ def _work(pipe: Connection, jobs: list[_Job], readers: list[Connection]) -> None
     breaks this worker's pipe instead of leaving it blocked on a pipe it reads itself."""
     for reader in readers:
         reader.close()
-    _quiet_worker()
+    _settle_worker()
     for job in jobs:
         try:
             answer: tuple[str, object] = ("ok", _scan_segment(job))
