@@ -178,3 +178,39 @@ def test_delivery_failure_and_last_alert_reach_the_state(tmp_path: Path) -> None
         assert engine.compute(1002.0).notify_error is None
     finally:
         engine.stop(0.1)
+
+
+class StoppedEngine:
+    secrets: tuple[str, ...] = ()
+
+    def start(self) -> None:
+        pass
+
+    def stop(self, timeout: float) -> bool:
+        return False
+
+
+def test_a_backend_failing_while_it_closes_after_quit_is_no_crash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """pystray's GTK backend hides a notification over D-Bus after its loop; with the session
+    bus already closed (Ctrl+C, logout) that raised out of the app as a traceback."""
+    monkeypatch.setenv("PYSTRAY_BACKEND", "dummy")
+    pystray = pytest.importorskip("pystray")
+    settings = Settings(log_path=tmp_path / "litellm.log", proxy_url="http://127.0.0.1:4000",
+                        data_dir=tmp_path / "data", config_path=tmp_path / "config" / "tray.toml")
+    made = TrayApp(settings, engine_factory=lambda *a, **k: StoppedEngine())
+
+    class ClosingIcon(pystray.Icon):
+        asked_to_quit = True
+
+        def run(self, setup: Any = None) -> None:
+            if self.asked_to_quit:
+                made.quit()                      # Quit, Ctrl+C or SIGTERM
+            raise RuntimeError("g-io-error-quark: The connection is closed (18)")
+
+    monkeypatch.setattr(pystray, "Icon", ClosingIcon)
+    assert made.run() == 0
+    assert "failed while closing" in caplog.text
+    ClosingIcon.asked_to_quit = False           # the same failure with no quit asked for is a bug
+    with pytest.raises(RuntimeError):
+        TrayApp(settings, engine_factory=lambda *a, **k: StoppedEngine()).run()

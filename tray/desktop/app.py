@@ -131,6 +131,7 @@ class TrayApp:
         self.stopped_cleanly = False
         self._menu_dirty = False
         self._gtk = False
+        self._quitting = False
 
     # -- lifecycle -----------------------------------------------------------------------------
     def run(self) -> int:
@@ -156,7 +157,7 @@ class TrayApp:
         previous = self._install_signals()
         try:
             self.engine.start()
-            self.icon.run(setup=self._setup)
+            self._run_icon()
         finally:
             self.panel.stop()
             alive = self.engine.stop(STOP_SECONDS)
@@ -165,6 +166,17 @@ class TrayApp:
             self._reap(wait=False)
             self.stopped_cleanly = not alive
         return 0
+
+    def _run_icon(self) -> None:
+        """The pystray loop. After it, pystray tears its backend down: its GTK backend then
+        hides a notification over D-Bus, which fails when the session bus is closing (logout,
+        Ctrl+C in a terminal). A quit that was asked for must not end in a traceback."""
+        try:
+            self.icon.run(setup=self._setup)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless the app was quitting
+            if not self._quitting:
+                raise
+            log.warning("the tray backend failed while closing (%s: %s)", type(exc).__name__, exc)
 
     def _setup(self, icon: Any) -> None:
         icon.visible = True
@@ -212,6 +224,7 @@ class TrayApp:
         return text.encode("latin-1", "replace").decode("latin-1") if self._latin1 else text
 
     def quit(self) -> None:
+        self._quitting = True
         if self.icon is not None:
             self.icon.stop()
 
