@@ -38,6 +38,9 @@ def test_quick_check_lets_every_hint_through() -> None:
     """The pre-filter spells its hints out for speed: none may be forgotten there."""
     from tray.redact import _HINTS, _quick_check
 
+    long = "an ordinary prompt about the weather. " * 100     # checked another way
     for hint in _HINTS:
         assert _quick_check(f"some text {hint.upper()} more"), hint
+        assert _quick_check(f"{long}{hint.upper()}{long}"), hint
     assert not _quick_check("an ordinary prompt about the weather")
+    assert not _quick_check(long)

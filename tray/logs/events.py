@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 # -- events -------------------------------------------------------------------------------------
+# Slotted: a big log makes hundreds of thousands of them, and they are built in half the time.
 
 
-@dataclass
+@dataclass(slots=True)
 class Start:
     """A request body as the client sent it ("Request received by LiteLLM:" or the guide's Body).
 
@@ -28,7 +29,7 @@ class Start:
     hint: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Bind:
     """A line that names the request's litellm_call_id next to (part of) its messages."""
 
@@ -37,14 +38,14 @@ class Bind:
     deployment: str | None = None  # the model LiteLLM calls (e.g. openai/gpt-4o-mini)
 
 
-@dataclass
+@dataclass(slots=True)
 class Done:
     """LiteLLM finished answering the request with this call id."""
 
     call_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Failure:
     """An exception LiteLLM reports for a request (call id when the line names it)."""
 
@@ -54,7 +55,7 @@ class Failure:
     model: str | None = None       # the model group the error names, when it names one
 
 
-@dataclass
+@dataclass(slots=True)
 class Access:
     """A uvicorn access line: the HTTP status the client got (no request id in it)."""
 
@@ -63,7 +64,7 @@ class Access:
     status_code: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Cost:
     """A response cost LiteLLM computed for the request with this call id.
 
@@ -74,7 +75,7 @@ class Cost:
     value: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Response:
     """A model response with its text and usage (older releases and the guide format)."""
 
@@ -87,7 +88,7 @@ class Response:
     finishes: bool = False         # the guide format: a response is the request's outcome
 
 
-@dataclass
+@dataclass(slots=True)
 class Tokens:
     """Usage reported for a request with this call id."""
 
@@ -310,7 +311,7 @@ def response_from_json(data: dict[str, Any]) -> Response:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Located:
     """An event with where it came from: byte offset of its line, the line's time, and the
     format of the line (`debug`, `json`, `plain`, `guide`: a record's `source`)."""

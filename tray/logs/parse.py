@@ -29,7 +29,8 @@ _TEXT_HEADER = re.compile(
 _GUIDE_REQUEST = re.compile(r"^(?:\S+ )?(?P<method>POST|GET|PUT|DELETE) (?P<path>/\S+)\s*$")
 #: The guide format's request body; its other lines are looked for once a body was seen.
 _GUIDE_BODY = b"Body: {"
-_GUIDE_MORE = (b"Response: {", b"\nPOST /")
+_GUIDE_REQUEST_LINE = b"\nPOST /"
+_GUIDE_MARKERS = (_GUIDE_BODY, b"Response: {", _GUIDE_REQUEST_LINE)
 #: A multi-line block (the guide's JSON bodies) larger than this is abandoned.
 BLOCK_LIMIT = 16 * 1024 * 1024
 
@@ -179,29 +180,33 @@ class LineScanner:
         return out
 
     def _interesting_lines(self, data: bytes, pos: int) -> list[tuple[int, int]]:
-        """(start, end) of every line holding a marker, in file order."""
+        """(start, end) of every line holding a marker, in file order.
+
+        Markers are looked for from the end backwards: on CPython 3.11 `bytes.rfind` goes
+        through log text 2-3x as fast as `find` (see "Log parsing" in bench/README.md)."""
         lines: dict[int, int] = {}
-        guide = (_GUIDE_BODY, *_GUIDE_MORE) if "guide" in self.stats.lines or _GUIDE_BODY in data \
-            else ()
+        guide_seen = "guide" in self.stats.lines or data.rfind(_GUIDE_BODY, pos) >= 0
         size = len(data)
-        for marker in MARKERS + guide:
-            after_line = marker != b"\nPOST /"   # that one begins with the newline before its line
-            at = data.find(marker, pos)
+        for marker in MARKERS + (_GUIDE_MARKERS if guide_seen else ()):
+            at = data.rfind(marker, pos)
             while at >= 0:
                 end = data.find(b"\n", at + len(marker))
                 end = size if end < 0 else end
-                if not after_line:
+                if marker == _GUIDE_REQUEST_LINE:     # begins with the newline before its line
                     lines[at + 1] = end
-                elif marker != CALL_ID_MARKER or _names_a_call_id(data, at, end):
-                    lines[max(data.rfind(b"\n", pos, at) + 1, pos)] = end
-                at = data.find(marker, end + after_line)
+                    at = data.rfind(marker, pos, at)
+                    continue
+                start = max(data.rfind(b"\n", pos, at) + 1, pos)
+                if marker != CALL_ID_MARKER or _names_a_call_id(data, start, at):
+                    lines[start] = end
+                at = data.rfind(marker, pos, start)
         return sorted(lines.items())
 
     # -- line level --------------------------------------------------------------------------
     def _line(self, data: bytes, start: int, end: int, base: int, out: list[Located]) -> None:
         raw = data[start:end]
         offset = base + start
-        if raw[:2] == b'{"':
+        if raw.startswith(b'{"'):
             self._json_line(raw, offset, out)
             return
         text = _decode(raw)
@@ -303,13 +308,15 @@ class LineScanner:
             out.append(Located(response, block["offset"], None, block["source"]))
 
 
-def _names_a_call_id(data: bytes, at: int, end: int) -> bool:
-    """False when every `litellm_call_id` in the line is only a name in a list of keys
-    (`'litellm_call_id', ...`: LiteLLM 1.110's prometheus lines), which no event comes from."""
+def _names_a_call_id(data: bytes, start: int, last: int) -> bool:
+    """False when every `litellm_call_id` in the line from `start` (the last one at `last`) is
+    only a name in a list of keys (`'litellm_call_id', ...`: LiteLLM 1.110's prometheus lines),
+    which no event comes from."""
     width = len(CALL_ID_MARKER)
+    at = last
     while at >= 0:
         if data[at + width + 1: at + width + 2] not in (b",", b"]") \
                 or data[at + width: at + width + 1] not in (b"'", b'"'):
             return True
-        at = data.find(CALL_ID_MARKER, at + width, end)
+        at = data.rfind(CALL_ID_MARKER, start, at)
     return False
