@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,42 @@ def test_lines_written_during_the_read_are_read_too(tmp_path: Path, tiny_segment
 
     assert len(got) == len(expected) > 100
     assert [same_file_or_not(r) for r in got] == [same_file_or_not(r) for r in expected]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are set on Linux only")
+def test_a_workers_pipe_holds_a_whole_answer(tmp_path: Path, tiny_segments: None,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker sends a segment's answer (about 0.5 MB per 2 MB) and goes on scanning, instead
+    of waiting with it half sent until the assembling process takes it."""
+    import fcntl
+
+    capacities = []
+    real_start = parallel._Workers.start.__func__
+
+    def start(cls, count: int, jobs: list) -> parallel._Workers | None:
+        workers = real_start(cls, count, jobs)
+        assert workers is not None
+        capacities.extend(fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ) for pipe in workers.pipes)
+        return workers
+
+    monkeypatch.setattr(parallel._Workers, "start", classmethod(start))
+    path = tmp_path / "litellm.log"
+    path.write_bytes(many_copies(FIXTURES / "litellm-1.110.2" / "debug.log", 2))
+    assert read(path, workers=2)[0] == read(path, workers=0)[0]
+    assert capacities == [parallel._PIPE_BYTES] * 2
+
+
+def test_collections_are_as_before_once_a_read_ends_or_is_abandoned(
+        tmp_path: Path, tiny_segments: None) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    path = tmp_path / "litellm.log"
+    path.write_bytes(many_copies(FIXTURES / "litellm-1.110.2" / "debug.log", 2))
+    records = iter_whole_file(path, workers=2)
+    next(records)
+    assert gc.get_threshold()[0] == parallel._GC_YOUNGEST      # while events come in
+    records.close()                                             # `prompts --json | head`
+    assert gc.get_threshold() == before
+    assert sum(1 for _ in iter_whole_file(path, workers=2)) > 0
+    assert gc.get_threshold() == before
