@@ -19,7 +19,7 @@ RECORD_KEYS = (
 )
 
 
-@dataclass(slots=True)   # tens of thousands are built reading a big log: half the time
+@dataclass
 class RequestRecord:
     """One request through the proxy, as far as the log tells it.
 

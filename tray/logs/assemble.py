@@ -38,7 +38,7 @@ PENDING_LIMIT = 2000
 ACCESS_WAIT = 64
 
 
-@dataclass(eq=False, slots=True)   # compared by identity: `in` and `remove` on lists must not compare bodies
+@dataclass(eq=False)   # compared by identity: `in` and `remove` on lists must not compare bodies
 class _Request:
     start_offset: int
     time: str | None

@@ -317,9 +317,9 @@ class _Workers:
 
 
 def _widen(pipe: Connection) -> None:
-    """Let a pipe hold a whole segment's answer (about 1 MB for 4 MB of log), where the system
-    allows: a worker then goes on with its next segment instead of waiting, with its answer
-    half sent, until this process has assembled the one before."""
+    """Let a pipe hold a segment's whole answer (about 0.5 MB for 2 MB of log), where the
+    system allows: a worker then goes on with its next segment instead of waiting, with its
+    answer half sent, until this process has assembled the one before."""
     try:
         import fcntl
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
