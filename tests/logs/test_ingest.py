@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 from tray.logs.ingest import LogIngestor
@@ -108,3 +109,93 @@ def test_importing_a_big_log_on_every_core_stores_what_one_process_stores(
     assert scanned and scanned[0] > 10            # the second import used workers
     assert len(split) == len(alone) == 3 * 43
     assert split == alone and split_end == alone_end
+
+
+def test_a_restart_far_behind_reads_the_rest_on_every_core_as_one_process_would(
+        tmp_path: Path, monkeypatch) -> None:
+    """The app restarted after a night of logging, or `viewer --log PATH` run again on a log
+    that grew: from its checkpoint on, workers scan, and the store ends as after one process."""
+    import re
+
+    import tray.logs.parallel as parallel
+    from tray.logs.ingest import ingest_file
+
+    data = FIXTURE.read_bytes()
+    copies = [re.sub(rb"\b[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-)", b"%08x" % n, data) for n in range(4)]
+    log = tmp_path / "litellm.log"
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "SEGMENT_BYTES", 32 * 1024)
+    begins = []
+    real = parallel.plan_segments
+    monkeypatch.setattr(parallel, "plan_segments",
+                        lambda fd, size, begin=0: begins.append(begin) or real(fd, size, begin=begin))
+
+    def resumed(workers: int, stop_after_one: bool = False) -> tuple[list[dict], object, set]:
+        log.write_bytes(copies[0])
+        store = Store()
+        monkeypatch.setattr(parallel, "worker_count", lambda: 0)
+        ingest_file(log, store)                            # the first import, up to a checkpoint
+        first = {r.id for r in store.recent(0)}
+        with log.open("ab") as handle:
+            handle.write(b"".join(copies[1:]))               # what came after it
+        monkeypatch.setattr(parallel, "worker_count", lambda: workers)
+        published = []
+        ingestor = LogIngestor(log, store, live=False, on_records=published.extend)
+        stop = threading.Event()
+        if stop_after_one:
+            stop.set()                                       # quit during the catch-up
+        ingestor.read_on_every_core(stop)
+        ingestor.step(collect=False)
+        ingestor.finish()
+        ingestor.follower.close()
+        rows = sorted((r.to_json() for r in store.recent(0)), key=lambda row: row["id"])
+        return rows, store.checkpoint(str(log)), {row["id"] for row in rows} - first - {r.id for r in published}
+
+    alone, alone_end, _ = resumed(0)
+    begins.clear()
+    split, split_end, not_handed_on = resumed(2)
+    assert begins and begins[0] > 0                  # began at the checkpoint, not at 0
+    assert len(split) == len(alone) == 4 * 43
+    assert split == alone and split_end == alone_end
+    assert not_handed_on == set()                    # every new request reached the app
+    stopped, stopped_end, _ = resumed(2, stop_after_one=True)
+    assert stopped == alone and stopped_end == alone_end   # the follower read the rest
+
+
+def test_the_apps_log_thread_catches_up_on_every_core_then_follows(tmp_path: Path, monkeypatch) -> None:
+    """`run` (the engine's log thread) reads a big backlog with workers, started by spawn as
+    the app has other threads, then follows the file as before."""
+    import re
+    import time
+
+    import tray.logs.parallel as parallel
+
+    data = FIXTURE.read_bytes()
+    log = tmp_path / "litellm.log"
+    log.write_bytes(b"".join(re.sub(rb"\b[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-)", b"%08x" % n, data)
+                             for n in range(3)))
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "SEGMENT_BYTES", 64 * 1024)
+    contexts = []
+    real_context = parallel._context
+    monkeypatch.setattr(parallel, "_context", lambda: contexts.append(real_context()) or contexts[-1])
+    store = Store()
+    ingestor = LogIngestor(log, store, live=False)
+    stop = threading.Event()
+    thread = threading.Thread(target=ingestor.run, args=(stop, 0.05), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while store.count() < 3 * 43 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.count() == 3 * 43
+        with log.open("a") as handle:                 # and then it follows
+            handle.write(request_lines("access"))
+        while store.count() < 3 * 43 + 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.count() == 3 * 43 + 1
+    finally:
+        stop.set()
+        thread.join(10)
+    assert [context.get_start_method() for context in contexts] == ["spawn"]
+    assert not thread.is_alive()

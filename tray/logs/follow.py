@@ -96,6 +96,14 @@ def line_start_at_or_before(fd: int, offset: int) -> int:
     return 0
 
 
+def resume_offset(resume: tuple[FileIdentity | None, int], identity: FileIdentity | None,
+                  size: int) -> int:
+    """Where a read resumed at `resume` (a file and an offset in it) begins in the file now at
+    the path: there if it is the same file and still that long, else at its start."""
+    saved, offset = resume
+    return offset if saved is not None and identity == saved and offset <= size else 0
+
+
 def identity_of(fd: int) -> FileIdentity | None:
     info = os.fstat(fd)
     fingerprint = head_fingerprint(fd)
@@ -251,6 +259,12 @@ class Follower:
         self._resume = (identity, offset)
 
     @property
+    def resume(self) -> tuple[FileIdentity | None, int]:
+        """Where the first poll will begin: this file identity at this offset (see
+        `resume_offset`); (None, 0) once begun."""
+        return self._resume
+
+    @property
     def identity(self) -> FileIdentity | None:
         return self._file.identity if self._file is not None else None
 
@@ -325,12 +339,8 @@ class Follower:
             self.error = f"{self.path} is not a regular file"
             return False
         opened = _OpenFile(fd, self.max_line_bytes, self.chunk_bytes, self._count_skip)
-        resume_identity, resume_offset = self._resume
+        start = resume_offset(self._resume, opened.identity, os.fstat(fd).st_size)
         self._resume = (None, 0)
-        start = 0
-        if resume_identity is not None and opened.identity == resume_identity \
-                and resume_offset <= os.fstat(fd).st_size:
-            start = resume_offset
         opened.reset(start)
         self._file = opened
         self.error = None

@@ -52,7 +52,6 @@ class LogIngestor:
         # about prompts still holds.
         self._prompts_seen_before = store.prompts_seen(str(self.path))
         saved = store.checkpoint(str(self.path))
-        self._from_start = saved is None and backfill <= 0
         if saved is None and backfill > 0:
             saved = self._backfill(backfill)
         identity = FileIdentity(saved.device, saved.inode, saved.fingerprint) if saved else None
@@ -99,16 +98,24 @@ class LogIngestor:
         """The log holds request bodies: seen by this reader, or before a restart or backfill."""
         return self._prompts_seen_before or self.reader.prompts_visible
 
-    def read_on_every_core(self) -> None:
-        """A first read of a whole big file: scan it with worker processes (see
-        tray.logs.parallel), commit segment by segment, and leave the follower where they
-        stopped. A resumed or backfilled reader, or a small file, is left to `step`."""
-        if not self._from_start:
-            return
-        scan = ParallelScan(self.path, self.reader.scanner, self.follower.max_line_bytes)
-        for identity, end, located in scan.events():
-            self._commit(self.reader.feed_events(identity, end, located), identity)
-        hand_over(scan, self.follower)
+    def read_on_every_core(self, stop: threading.Event | None = None) -> None:
+        """Read a big stretch of file ahead of the follower (a first read of a whole file, or a
+        restart far behind its checkpoint) with worker processes (see tray.logs.parallel):
+        commit and hand records on segment by segment, and leave the follower where they
+        stopped. Less than tray.logs.parallel.MIN_BYTES to read is left to `step`."""
+        scan = ParallelScan(self.path, self.reader.scanner, self.follower.max_line_bytes,
+                            resume=self.follower.resume)
+        segments = scan.events()
+        try:
+            for identity, end, located in segments:
+                records = self.reader.feed_events(identity, end, located)
+                self._commit(records, identity)
+                self._publish(records)
+                if stop is not None and stop.is_set():
+                    break
+        finally:
+            segments.close()        # stops the workers when the read ends early
+            hand_over(scan, self.follower)      # what was fed is never fed again
 
     def step(self, collect: bool = True) -> list[RequestRecord]:
         """Poll once; commit what it completed with its checkpoint, chunk by chunk, and hand
@@ -157,10 +164,15 @@ class LogIngestor:
         return records
 
     def run(self, stop: threading.Event, poll_seconds: float = 0.25) -> None:
-        """Follow until `stop`: file events wake it early, polling keeps it correct."""
+        """Follow until `stop`: file events wake it early, polling keeps it correct. A big
+        stretch left to read (a restart far behind) is read on every core first."""
         waker = Waker(self.path)
         waker.start()
         try:
+            try:
+                self.read_on_every_core(stop)
+            except Exception:  # noqa: BLE001 - the follower reads whatever was not read here
+                log.exception("reading the log on every core failed; reading it in this process")
             while not stop.is_set():
                 try:
                     self.step(collect=False)

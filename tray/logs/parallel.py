@@ -30,13 +30,13 @@ from typing import Callable, Iterator
 from tray.logs import events
 from tray.logs.events import Located
 from tray.logs.follow import (
-    FileIdentity, Follower, identity_of, open_for_reading, read_at, read_lines,
+    FileIdentity, Follower, identity_of, open_for_reading, read_at, read_lines, resume_offset,
 )
 from tray.logs.parse import LineScanner, ScanState, TimeResolver
 
 log = logging.getLogger(__name__)
 
-#: Files smaller than this are read in this process: starting workers costs more than it saves.
+#: Less than this left to read is read in this process: starting workers costs more than it saves.
 MIN_BYTES = 32 * 1024 * 1024
 #: How much of the file one worker scans at a time. On 524 MB, 2 MB segments took 3.2 s of
 #: CPU in all (workers and this process), 4 MB ones 3.6 s and 8 MB ones 4.1 s; 1 MB, 3.3 s.
@@ -68,13 +68,13 @@ def worker_count() -> int:
     return 0 if cores < 2 else min(cores, MAX_WORKERS)
 
 
-def plan_segments(fd: int, size: int, segment_bytes: int | None = None) -> list[int]:
-    """Offsets where segments begin: 0, then about every `segment_bytes` (SEGMENT_BYTES), each
-    at a line that begins a log record (a body or a traceback never spans one), else at a
-    line start."""
+def plan_segments(fd: int, size: int, segment_bytes: int | None = None, *, begin: int = 0) -> list[int]:
+    """Offsets where segments begin: `begin` (a line start), then about every `segment_bytes`
+    (SEGMENT_BYTES), each at a line that begins a log record (a body or a traceback never
+    spans one), else at a line start."""
     segment_bytes = segment_bytes or SEGMENT_BYTES
-    cuts = [0]
-    at = segment_bytes
+    cuts = [begin]
+    at = begin + segment_bytes
     while at < size:
         window = read_at(fd, _BOUNDARY_WINDOW, at - 1)
         match = _RECORD_START.search(window)
@@ -180,18 +180,21 @@ class ParallelScan:
     """The events of a file up to where its complete lines end, segment by segment, in order.
 
     `scanner` is the reader's own: it scans whatever is read here and is left in the state a
-    sequential read would leave it. Afterwards `identity`/`end` say where a follower goes on."""
+    sequential read would leave it. `resume` is where the reader's follower would begin (a
+    checkpoint: the file and an offset in it); what comes before it is not read. Afterwards
+    `identity`/`end` say where the follower goes on."""
 
     path: Path
     scanner: LineScanner
     max_line_bytes: int
     workers: int | None = None          # None: worker_count()
+    resume: tuple[FileIdentity | None, int] = (None, 0)
     identity: FileIdentity | None = None
     end: int = 0
     skipped_long_lines: int = 0
 
     def events(self) -> Iterator[tuple[FileIdentity, int, list[Located]]]:
-        """(file, offset scanned up to, events) per segment; nothing for a small file."""
+        """(file, offset scanned up to, events) per segment; nothing when little is left to read."""
         if self.workers is None:
             self.workers = worker_count()
         if self.workers < 2:
@@ -202,11 +205,13 @@ class ParallelScan:
             return                  # the follower says what is wrong
         try:
             size = os.fstat(fd).st_size
-            self.identity = identity_of(fd) if size >= MIN_BYTES else None
-            if self.identity is None:
+            identity = identity_of(fd)
+            begin = resume_offset(self.resume, identity, size)
+            if identity is None or size - begin < MIN_BYTES:
                 return
+            self.identity, self.end = identity, begin
             with _fewer_collections():
-                yield from self._segments(fd, self.identity, plan_segments(fd, size))
+                yield from self._segments(fd, identity, plan_segments(fd, size, begin=begin))
             located, skipped, end = _scan_range(fd, self.end, None, self.scanner, self.max_line_bytes)
             yield self._taken(self.identity, located, skipped, end)
         finally:

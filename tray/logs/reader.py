@@ -81,7 +81,7 @@ def iter_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int
     tray.logs.parallel); the follower reads what is left, and what is added meanwhile."""
     reader = reader or LogReader(secrets, file_time_resolver(path))
     follower = follower or Follower(path, max_line_bytes=max_line_bytes, chunk_bytes=4 * 1024 * 1024)
-    parallel = ParallelScan(path, reader.scanner, max_line_bytes, workers)
+    parallel = ParallelScan(path, reader.scanner, max_line_bytes, workers, follower.resume)
     held: dict[str, RequestRecord] = {}
 
     def ready(records: list[RequestRecord]) -> list[RequestRecord]:
