@@ -13,6 +13,9 @@
 - latency: the engine in-process follows a log; one request's line group at a time is
   appended (bench_follow_latency's `pieces`), and the time until `on_state` shows the new
   count is one sample.
+- restart: a fresh process starts the engine with its checkpoint at the start of
+  bench_ingest's 524 MB log, as after a night of logging; the time until the engine has
+  counted every request in it, with worker processes and in one process (--restart-runs each).
 """
 
 from __future__ import annotations
@@ -180,6 +183,52 @@ def latency(copies: int) -> list[float]:
     return samples
 
 
+def restart_child(how: str) -> None:
+    """In its own process: the app restarted far behind (see the module docstring); prints
+    the requests counted and the seconds it took. `how`: "workers" or "one" (process)."""
+    from bench_ingest import build_log
+    from tray.engine import Engine
+    from tray.logs import parallel
+    from tray.logs.follow import identity_of, open_for_reading
+    from tray.store import Checkpoint, Store
+
+    if how == "one":
+        parallel.worker_count = lambda: 0
+    log, copies = build_log(500)
+    total = copies * FIXTURE_REQUESTS
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
+        chosen = settings(Path(tmp), log)
+        chosen.data_dir.mkdir(parents=True)
+        store = Store(chosen.store_path, chosen.retention)
+        fd = open_for_reading(log)
+        identity = identity_of(fd)
+        os.close(fd)
+        assert identity is not None
+        store.commit([], Checkpoint(str(log), identity.device, identity.inode, identity.fingerprint, 0))
+        store.close()
+        started = time.monotonic()
+        engine = Engine(chosen, environ={}).start()
+        try:
+            while engine.tally.since_start < total and time.monotonic() - started < 600:
+                time.sleep(0.05)
+            took, counted = time.monotonic() - started, engine.tally.since_start
+        finally:
+            engine.stop(5.0)
+    print(f"{counted} {took:.3f}")
+
+
+def restart(runs: int) -> dict[str, tuple[int, float]]:
+    """Median seconds (and requests counted) of `runs` restarts each way."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    results = {}
+    for how in ("workers", "one"):
+        outs = [subprocess.run([sys.executable, __file__, "--restart-child", how], env=env,
+                               capture_output=True, text=True, check=True).stdout.split()
+                for _ in range(runs)]
+        results[how] = (int(outs[0][0]), statistics.median(float(out[1]) for out in outs))
+    return results
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
@@ -189,10 +238,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--copies", type=int, default=10, help="fixture copies for the latency samples")
+    parser.add_argument("--restart-runs", type=int, default=3)
+    parser.add_argument("--only-restart", action="store_true", help="run the restart part alone")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--restart-child", choices=("workers", "one"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
         memory_child(args.memory_child)
+        return 0
+    if args.restart_child:
+        restart_child(args.restart_child)
+        return 0
+    if args.only_restart:
+        print_restart(restart(args.restart_runs))
         return 0
     print(f"machine: {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores")
     lat = latency(args.copies)
@@ -206,7 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"memory: {mem['counted']} requests ({mem['log_mb']:.0f} MB of log) counted in {mem['seconds']:.0f} s; "
           f"peak RSS {mem['peak_mb']:.1f} MB, RSS after {mem['current_mb']:.1f} MB, bare interpreter with the app "
           f"imported {mem['bare_mb']:.1f} MB, ratio {mem['peak_mb'] / mem['bare_mb']:.1f}x (target <= 80 MB)")
+    print_restart(restart(args.restart_runs))
     return 0
+
+
+def print_restart(results: dict[str, tuple[int, float]]) -> None:
+    (counted, workers), (_, one) = results["workers"], results["one"]
+    print(f"restart 524 MB behind: {counted} requests counted in {workers:.2f} s with workers, "
+          f"{one:.2f} s in one process (ratio {one / workers:.2f})")
 
 
 if __name__ == "__main__":

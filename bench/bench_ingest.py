@@ -20,6 +20,9 @@ shared pages counted once, it is the memory the machine spends.
   read_whole_file the same, keeping every record in a list
   ingest_file     the import into a fresh SQLite store that `viewer --log PATH` runs
                   (retention 10 000 rows), scanned by the same workers
+  resumed         the same import resumed from a checkpoint at the file's start: what
+                  `viewer --log PATH` on a log that grew, or the app restarted far behind, runs
+  resumed_one     the same in one process (as every resumed read was before)
 --release picks the recorded fixture (default litellm-1.110.2, 12 KB a request; 1.81.3 writes
 81 KB a request). --profile writes the top functions of a cProfile of `parse` over 50 MB.
 """
@@ -99,12 +102,27 @@ elif mode == "parse_workers":
     requests = sum(1 for record in iter_whole_file(path))
 elif mode == "read_whole_file":
     requests = len(read_whole_file(path)[0])
-else:
+elif mode == "ingest_file":
     store = Store(sys.argv[4])
     ingest_file(path, store)
     requests = store.count()      # rows kept: retention keeps the last 10 000
+else:                             # resumed: a checkpoint at the start of this very file
+    import os
+    from tray.logs import parallel
+    from tray.logs.follow import identity_of, open_for_reading
+    from tray.store import Checkpoint
+    if mode == "resumed_one":
+        parallel.worker_count = lambda: 0
+    store = Store(sys.argv[4])
+    fd = open_for_reading(path)
+    identity = identity_of(fd)
+    os.close(fd)
+    store.commit([], Checkpoint(str(path), identity.device, identity.inode, identity.fingerprint, 0))
+    started = time.perf_counter()
+    ingest_file(path, store)
+    requests = store.count()
 seconds = time.perf_counter() - started
-workers = worker_count() if mode != "parse" else 0
+workers = worker_count() if mode not in ("parse", "resumed_one") else 0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "requests": requests, "rss_mb": rss + workers * worker_rss,
@@ -192,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--modes", default="parse,parse_workers,read_whole_file,ingest_file")
+    parser.add_argument("--modes",
+                        default="parse,parse_workers,read_whole_file,ingest_file,resumed,resumed_one")
     parser.add_argument("--release", default="litellm-1.110.2")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
