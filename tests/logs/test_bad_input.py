@@ -20,11 +20,12 @@ from tray.logs.reader import LogReader, read_whole_file
 from tray.model import RequestRecord
 from tray.store import Store
 
+from tests.support.copies import many_copies
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "litellm-1.110.2"
 DEBUG_LOG = (FIXTURES / "debug.log").read_bytes()
 JSON_LOG = (FIXTURES / "json.log").read_bytes()
 CALL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-UUID_HEAD = re.compile(rb"\b[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-)")
 MB = 1024 * 1024
 
 
@@ -217,7 +218,7 @@ def test_memory_held_does_not_grow_with_the_number_of_requests(tmp_path: Path) -
     # The app follows one log for days: what the reader keeps must not grow with it.
     def copies(count: int) -> Path:
         path = tmp_path / f"{count}.log"
-        path.write_bytes(b"".join(UUID_HEAD.sub(b"%08x" % n, DEBUG_LOG) for n in range(count)))
+        path.write_bytes(many_copies(FIXTURES / "debug.log", count))
         return path
 
     short, long = held_after_reading(copies(8)), held_after_reading(copies(32))   # 344, 1376 requests

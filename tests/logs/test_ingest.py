@@ -11,6 +11,8 @@ from tray.logs.ingest import LogIngestor
 from tray.logs.reader import read_whole_file
 from tray.store import Store
 
+from tests.support.copies import many_copies, renumbered
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "litellm-1.110.2" / "debug.log"
 CALL_ID = "0badc0de-1111-2222-3333-444455556666"
 
@@ -80,15 +82,12 @@ def test_prompts_stay_visible_after_a_backfill_and_a_restart(tmp_path: Path) -> 
 def test_importing_a_big_log_on_every_core_stores_what_one_process_stores(
         tmp_path: Path, monkeypatch) -> None:
     """`viewer --log PATH` imports with ingest_file: workers scan, the store gets the same rows."""
-    import re
 
     import tray.logs.parallel as parallel
     from tray.logs.ingest import ingest_file
 
-    data = FIXTURE.read_bytes()
     log = tmp_path / "litellm.log"
-    log.write_bytes(b"".join(re.sub(rb"\b[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-)", b"%08x" % n, data)
-                             for n in range(3)))
+    log.write_bytes(many_copies(FIXTURE, 3))
 
     def stored(workers: int) -> tuple[list[dict], object]:
         monkeypatch.setattr(parallel, "worker_count", lambda: workers)
@@ -115,13 +114,11 @@ def test_a_restart_far_behind_reads_the_rest_on_every_core_as_one_process_would(
         tmp_path: Path, monkeypatch) -> None:
     """The app restarted after a night of logging, or `viewer --log PATH` run again on a log
     that grew: from its checkpoint on, workers scan, and the store ends as after one process."""
-    import re
 
     import tray.logs.parallel as parallel
     from tray.logs.ingest import ingest_file
 
-    data = FIXTURE.read_bytes()
-    copies = [re.sub(rb"\b[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-)", b"%08x" % n, data) for n in range(4)]
+    copies = renumbered(FIXTURE, 4)
     log = tmp_path / "litellm.log"
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "SEGMENT_BYTES", 32 * 1024)
@@ -165,15 +162,12 @@ def test_a_restart_far_behind_reads_the_rest_on_every_core_as_one_process_would(
 def test_the_apps_log_thread_catches_up_on_every_core_then_follows(tmp_path: Path, monkeypatch) -> None:
     """`run` (the engine's log thread) reads a big backlog with workers, started by spawn as
     the app has other threads, then follows the file as before."""
-    import re
     import time
 
     import tray.logs.parallel as parallel
 
-    data = FIXTURE.read_bytes()
     log = tmp_path / "litellm.log"
-    log.write_bytes(b"".join(re.sub(rb"\b[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-)", b"%08x" % n, data)
-                             for n in range(3)))
+    log.write_bytes(many_copies(FIXTURE, 3))
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "SEGMENT_BYTES", 64 * 1024)
     contexts = []

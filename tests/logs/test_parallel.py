@@ -21,10 +21,11 @@ from tray.logs.follow import Follower
 from tray.logs.reader import LogReader, file_time_resolver, iter_whole_file
 from tray.model import RequestRecord
 
+from tests.support.copies import many_copies
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LOGS = sorted(FIXTURES.glob("litellm-*/*.log"))
 SECRETS = ["sk-master-fixture-0000"]
-UUID_HEAD = re.compile(rb"\b[0-9a-f]{8}(?=-[0-9a-f]{4}-[0-9a-f]{4}-)")
 
 
 def everything(record: RequestRecord) -> tuple:
@@ -43,12 +44,6 @@ def read(path: Path, workers: int) -> tuple[list[tuple], LogReader, Follower]:
 def tiny_segments(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "SEGMENT_BYTES", 16 * 1024)
-
-
-def many_copies(log: Path, copies: int) -> bytes:
-    """The log repeated, each copy with its own ids (as a long-running proxy writes them)."""
-    data = log.read_bytes()
-    return b"".join(UUID_HEAD.sub(b"%08x" % n, data) for n in range(copies))
 
 
 @pytest.mark.parametrize("log", LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
