@@ -34,7 +34,7 @@ from tray.config import Budget, ConfigError, Settings
 from tray.logs.ingest import LogIngestor
 from tray.model import BudgetStatus, ProxySnapshot, RequestRecord
 from tray.proxy.backoff import Backoff
-from tray.proxy.budgets import budget_key, budget_window, evaluate
+from tray.proxy.budgets import budget_key, budget_window, evaluate, scope_of
 from tray.proxy.client import ProxyClient, ProxyError
 from tray.proxy.ledger import ledger_spent, record_log, record_metrics
 from tray.proxy.litellm_config import find_master_key, read_litellm_config
@@ -298,8 +298,7 @@ class Engine:
             log.exception("could not read the budget alerts already sent")
             return
         for key, period_start, threshold in crossed:
-            scope, _, _period = key.partition("|")
-            self.notifier.rules.budget.prime(scope, period_start, {threshold})
+            self.notifier.rules.budget.prime(scope_of(key), period_start, {threshold})
 
     def _remember_budget_alerts(self, statuses: list[BudgetStatus]) -> None:
         fired = [(budget_key(s.scope, s.period), s.period_start, t)

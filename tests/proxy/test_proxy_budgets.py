@@ -276,3 +276,11 @@ def test_app_budget_timezone_from_toml(tmp_path: Path) -> None:
     assert (budget.scope, budget.period, budget.timezone) == ("tag:jobA", "daily", "Asia/Tokyo")
     win = window(budget.period, at("2026-12-04T16:00:00"), zone(budget.timezone))   # already the 5th in Tokyo
     assert win.start == at("2026-12-04T15:00:00")
+
+
+def test_a_budget_key_gives_its_scope_back_even_with_a_bar_in_it() -> None:
+    from tray.proxy.budgets import scope_of
+
+    for scope in ("Monthly", "jobA", "tag a|b", ""):
+        for period in ("daily", "monthly", "30d"):
+            assert scope_of(budget_key(scope, period)) == scope

@@ -25,6 +25,11 @@ def budget_key(scope: str, period: str) -> str:
     return f"{scope}|{period}"
 
 
+def scope_of(key: str) -> str:
+    """The scope a `budget_key` names (the period, a plain word, is after the last bar)."""
+    return key.rpartition("|")[0]
+
+
 def budget_window(budget: Budget, now: datetime) -> Window:
     return window(budget.period, now, zone(budget.timezone))
 
