@@ -23,6 +23,8 @@ shared pages counted once, it is the memory the machine spends.
   resumed         the same import resumed from a checkpoint at the file's start: what
                   `viewer --log PATH` on a log that grew, or the app restarted far behind, runs
   resumed_one     the same in one process (as every resumed read was before)
+CPU s/100MB is the CPU time of the run's process and its workers (the job alone, not Python's
+start), per 100 MB of log: next to the budget 8x grep leaves on this machine's cores.
 --release picks the recorded fixture (default litellm-1.110.2, 12 KB a request; 1.81.3 writes
 81 KB a request). --profile writes the top functions of a cProfile of `parse` over 50 MB.
 """
@@ -90,7 +92,12 @@ from tray.logs.parallel import worker_count
 from tray.logs.reader import LogReader, iter_whole_file, read_whole_file
 from tray.logs.ingest import ingest_file
 from tray.store import Store
-started = time.perf_counter()
+
+def cpu_seconds(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+started, cpu_before = time.perf_counter(), cpu_seconds(resource.RUSAGE_SELF)
 if mode == "parse":
     reader, follower, ids = LogReader(), Follower(path, chunk_bytes=4 * 1024 * 1024), set()
     for chunk in follower.chunks():
@@ -122,10 +129,11 @@ else:                             # resumed: a checkpoint at the start of this v
     ingest_file(path, store)
     requests = store.count()
 seconds = time.perf_counter() - started
+cpu = cpu_seconds(resource.RUSAGE_SELF) - cpu_before + cpu_seconds(resource.RUSAGE_CHILDREN)
 workers = worker_count() if mode not in ("parse", "resumed_one") else 0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "requests": requests, "rss_mb": rss + workers * worker_rss,
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "requests": requests, "rss_mb": rss + workers * worker_rss,
                   "main_rss_mb": rss, "worker_rss_mb": worker_rss, "workers": workers}))
 """
 
@@ -232,17 +240,22 @@ def main(argv: list[str] | None = None) -> int:
 
     grep_seconds = results["grep"]["seconds"]
     print(f"\nmedian of {args.runs} runs, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"{'':16} {'seconds':>8} {'MB/s':>7} {'x grep':>7} {'peak PSS':>9} {'peak RSS MB':>20} "
-          f"{'requests':>9}")
+    print(f"{'':16} {'seconds':>8} {'MB/s':>7} {'x grep':>7} {'CPU s/100MB':>12} {'peak PSS':>9} "
+          f"{'peak RSS MB':>20} {'requests':>9}")
     for name, result in results.items():
         rss = f"{result['rss_mb']:.0f}" if "rss_mb" in result else "-"
         if result.get("workers"):
             rss += f" ({result['main_rss_mb']:.0f} + {result['workers']:.0f}x{result['worker_rss_mb']:.0f})"
         pss = f"{result['pss_mb']:.0f}" if result.get("pss_mb") else "-"
+        cpu = f"{result['cpu_seconds'] * 100 / size_mb:.2f}" if "cpu_seconds" in result else "-"
         print(f"{name:16} {result['seconds']:8.2f} {size_mb / result['seconds']:7.0f} "
-              f"{result['seconds'] / grep_seconds:7.1f} {pss:>9} {rss:>20} {result['requests']:>9.0f}")
+              f"{result['seconds'] / grep_seconds:7.1f} {cpu:>12} {pss:>9} {rss:>20} "
+              f"{result['requests']:>9.0f}")
     print(f"{'(same, 0.5 MB)':16} {baseline['seconds']:8.3f} {'':>7} {'':>7} {baseline['pss_mb']:9.0f} "
           f"{baseline['rss_mb']:20.0f} {baseline['requests']:>9.0f}   <- a tiny file")
+    budget = 8 * grep_seconds * (os.cpu_count() or 1) * 100 / size_mb
+    print(f"8x grep is {size_mb / (8 * grep_seconds):.0f} MB/s: at most {budget:.2f} CPU s per 100 MB, "
+          f"all {os.cpu_count()} cores busy all the time")
     if args.profile:
         profile(path)
     return 0
