@@ -18,7 +18,7 @@ from tray.proxy.histogram import delta, quantile
 from tray.proxy.metrics import ENTERPRISE_ONLY, WANTED, MetricsUnavailable, fetch_metrics, summarize
 
 KEY = "sk-test-master-1234567890"
-OPEN_RELEASES = ["litellm-1.110.2", "litellm-1.81.3"]
+OPEN_RELEASES = ["litellm-1.110.2", "litellm-1.108.7", "litellm-1.81.3"]
 
 
 def fetch(body: str, status: int = 200, key: str | None = KEY, seen: list | None = None, honour_names: bool = True):
