@@ -38,3 +38,28 @@ def test_a_long_line_quoting_an_access_line_is_not_taken_for_one() -> None:
     assert [type(e) for e in events_from_message(long_line)] == [Bind]
     access = '127.0.0.1:46138 - "POST /v1/chat/completions HTTP/1.1" 200'
     assert [type(e) for e in events_from_message(access)] == [Access]
+
+
+def test_anchored_searches_find_what_the_regex_search_finds() -> None:
+    from tray.logs import events
+
+    anchored = [value for value in vars(events).values() if isinstance(value, events.Anchored)]
+    assert len(anchored) >= 9
+    rng = random.Random(2)
+    found = {search.literal: 0 for search in anchored}
+    pieces = ["litellm_call_id", "=", "': '", "2ff772ac-e037-421f", ": response model mismatch",
+              "litellm_call_id=2ff772ac-e037", "'litellm_call_id': '2ff772ac-e037'", "litellm_call_id: 0a",
+              "'response_cost': ", "1.35e-05", "'usage_object': {", "'completion_tokens': 20, ",
+              "'prompt_tokens': 10, ", "'total_tokens': 30", "}", ")", "usage=Usage(", "completion_tokens=2, ",
+              "prompt_tokens=1, ", "total_tokens=3", "message=Message(content=", "'message': {'content': ",
+              "'", '"', "\\", "hi", "Exception occured - ", "None - ", "\n", " ", "x" * 40]
+    for _ in range(5_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        pos = rng.randint(0, len(text))
+        for search in anchored:
+            found[search.literal] += search.pattern.search(text) is not None
+            for start in (0, pos):
+                ours, theirs = search.search(text, start), search.pattern.search(text, start)
+                assert (ours and (ours.span(), ours.groupdict())) == \
+                    (theirs and (theirs.span(), theirs.groupdict())), (search.literal, text, start)
+    assert min(found.values()) >= 20, found     # every pattern was found, many times

@@ -13,6 +13,28 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+
+class Anchored:
+    """A regex that begins with a fixed text. `search` jumps from one occurrence of that text to
+    the next with `str.find` (a C loop) and tries the regex only there: it finds what the
+    regex's own search finds, which tried every position of a line that may run to 80 KB."""
+
+    __slots__ = ("literal", "pattern")
+
+    def __init__(self, literal: str, rest: str, flags: int = 0) -> None:
+        self.literal = literal
+        self.pattern = re.compile(re.escape(literal) + rest, flags)
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        at = text.find(self.literal, pos)
+        while at >= 0:
+            found = self.pattern.match(text, at)
+            if found is not None:
+                return found
+            at = text.find(self.literal, at + 1)
+        return None
+
+
 # -- events -------------------------------------------------------------------------------------
 # Slotted: a big log makes hundreds of thousands of them, and they are built in half the time.
 
@@ -104,17 +126,15 @@ Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens
 
 REQUEST_RECEIVED = "Request received by LiteLLM:"
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
-_CALL_ID_KW = re.compile(r"litellm_call_id['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
-_DONE = re.compile(r"litellm_call_id=(?P<id>[0-9a-fA-F-]{8,}): (?:response model mismatch|streaming chunk model mismatch)")
-_FAILURE = re.compile(
-    r"Exception occured - (?:litellm_call_id=(?P<id>[0-9a-fA-F-]+|None) - )?(?P<msg>.*)", re.S
-)
+_CALL_ID_KW = Anchored("litellm_call_id", r"['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
+_DONE = Anchored("litellm_call_id=", r"(?P<id>[0-9a-fA-F-]{8,}): (?:response model mismatch|streaming chunk model mismatch)")
+_FAILURE = Anchored("Exception occured - ", r"(?:litellm_call_id=(?P<id>[0-9a-fA-F-]+|None) - )?(?P<msg>.*)", re.S)
 _FAILED_GROUP = re.compile(r"Received Model Group=(?P<group>[^\s.,]+)|Invalid model name passed in model=(?P<bad>[^\s.,]+)")
 _LEADING_CODE = re.compile(r"^(?P<code>[45]\d\d): ")
 _MODEL_RESPONSE = "Async Response: ModelResponse("
-_CONTENT = re.compile(r"message=Message\(content=(?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
-_USAGE = re.compile(
-    r"usage=Usage\((?=[^)]*completion_tokens=(?P<c>\d+))(?=[^)]*prompt_tokens=(?P<p>\d+))(?=[^)]*total_tokens=(?P<t>\d+))"
+_CONTENT = Anchored("message=Message(content=", r"(?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
+_USAGE = Anchored(
+    "usage=Usage(", r"(?=[^)]*completion_tokens=(?P<c>\d+))(?=[^)]*prompt_tokens=(?P<p>\d+))(?=[^)]*total_tokens=(?P<t>\d+))"
 )
 _RESPONSE_MODEL = re.compile(r"\bmodel='(?P<model>[^']+)'")
 _STATUS_IN_ERROR = re.compile(r"(?:status_code|Status Code|Error code)[=:\s]+(?P<code>[1-5]\d\d)\b")
@@ -192,10 +212,10 @@ def events_from_message(message: str) -> list[Event]:
 
 
 _SUCCESS_KWARGS = "prometheus Logging - Enters success logging function for kwargs"
-_QUOTED_CALL_ID = re.compile(r"'litellm_call_id': '(?P<id>[0-9a-fA-F-]{8,})'")
-_KW_COST = re.compile(r"'response_cost': (?P<value>[-+0-9.eE]+)")
-_KW_USAGE = re.compile(
-    r"'usage_object': \{(?=[^}]*'completion_tokens': (?P<c>\d+))(?=[^}]*'prompt_tokens': (?P<p>\d+))"
+_QUOTED_CALL_ID = Anchored("'litellm_call_id': '", r"(?P<id>[0-9a-fA-F-]{8,})'")
+_KW_COST = Anchored("'response_cost': ", r"(?P<value>[-+0-9.eE]+)")
+_KW_USAGE = Anchored(
+    "'usage_object': {", r"(?=[^}]*'completion_tokens': (?P<c>\d+))(?=[^}]*'prompt_tokens': (?P<p>\d+))"
     r"(?=[^}]*'total_tokens': (?P<t>\d+))"
 )
 
@@ -230,7 +250,7 @@ def _success_kwargs(message: str) -> list[Event]:
     return events
 
 
-_SLO_CONTENT = re.compile(r"'message': \{'content': (?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
+_SLO_CONTENT = Anchored("'message': {'content': ", r"(?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
 
 
 def _logged_response_text(message: str) -> str | None:

@@ -107,14 +107,24 @@ def _decode(raw: bytes) -> str:
 
 
 def _without_colour(text: str) -> str:
-    """`text` without ANSI colour codes. They sit in the header: the substitution runs up to
-    the last one only, not over the rest of a 100 KB line."""
-    last = text.rfind("\x1b")
-    if last < 0:
+    """`text` without ANSI colour codes (what `_ANSI.sub("", text)` gives). A code begins with
+    ESC, so `str.find` (a C loop) jumps from one ESC to the next: LiteLLM closes a colour at
+    the end of a line that may run to 80 KB, and the regex engine walked all of it."""
+    at = text.find("\x1b")
+    if at < 0:
         return text
-    code = _ANSI.match(text, last)
-    cut = code.end() if code is not None else last + 1
-    return _ANSI.sub("", text[:cut]) + text[cut:]
+    kept: list[str] = []
+    done = 0
+    while at >= 0:
+        code = _ANSI.match(text, at)
+        if code is None:
+            at = text.find("\x1b", at + 1)
+            continue
+        kept.append(text[done:at])
+        done = code.end()
+        at = text.find("\x1b", done)
+    kept.append(text[done:])
+    return "".join(kept)
 
 
 @dataclass(frozen=True)
