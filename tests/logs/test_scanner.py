@@ -12,7 +12,7 @@ def test_decoding_strips_colour_codes_exactly_as_a_full_substitution() -> None:
     pieces = ["\x1b[92m", "\x1b[0m", "\x1b[1;31m", "\x1b[", "\x1b", "abc", "19:00:00 - ", "é", "\r", "x" * 30]
     for _ in range(20_000):
         raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))).encode()
-        assert _decode(raw) == _ANSI.sub("", raw.decode()).rstrip("\r")
+        assert _decode(raw) == _ANSI.pattern.sub("", raw.decode()).rstrip("\r")
 
 
 def test_lines_naming_the_call_id_only_as_a_key_are_skipped() -> None:
@@ -41,10 +41,12 @@ def test_a_long_line_quoting_an_access_line_is_not_taken_for_one() -> None:
 
 
 def test_anchored_searches_find_what_the_regex_search_finds() -> None:
-    from tray.logs import events
+    from tray.logs import events, parse
+    from tray.logs.anchored import Anchored
 
-    anchored = [value for value in vars(events).values() if isinstance(value, events.Anchored)]
-    assert len(anchored) >= 9
+    anchored = [value for module in (events, parse) for value in vars(module).values()
+                if isinstance(value, Anchored)]
+    assert len(anchored) >= 10
     rng = random.Random(2)
     found = {search.literal: 0 for search in anchored}
     pieces = ["litellm_call_id", "=", "': '", "2ff772ac-e037-421f", ": response model mismatch",
@@ -52,7 +54,8 @@ def test_anchored_searches_find_what_the_regex_search_finds() -> None:
               "'response_cost': ", "1.35e-05", "'usage_object': {", "'completion_tokens': 20, ",
               "'prompt_tokens': 10, ", "'total_tokens': 30", "}", ")", "usage=Usage(", "completion_tokens=2, ",
               "prompt_tokens=1, ", "total_tokens=3", "message=Message(content=", "'message': {'content': ",
-              "'", '"', "\\", "hi", "Exception occured - ", "None - ", "\n", " ", "x" * 40]
+              "'", '"', "\\", "hi", "Exception occured - ", "None - ", "\n", " ", "x" * 40,
+              "\x1b[92m", "\x1b[0m", "\x1b["]
     for _ in range(5_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         pos = rng.randint(0, len(text))
@@ -62,4 +65,5 @@ def test_anchored_searches_find_what_the_regex_search_finds() -> None:
                 ours, theirs = search.search(text, start), search.pattern.search(text, start)
                 assert (ours and (ours.span(), ours.groupdict())) == \
                     (theirs and (theirs.span(), theirs.groupdict())), (search.literal, text, start)
+            assert [m.span() for m in search.finditer(text)] == [m.span() for m in search.pattern.finditer(text)]
     assert min(found.values()) >= 20, found     # every pattern was found, many times

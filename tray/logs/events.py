@@ -13,26 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-
-class Anchored:
-    """A regex that begins with a fixed text. `search` jumps from one occurrence of that text to
-    the next with `str.find` (a C loop) and tries the regex only there: it finds what the
-    regex's own search finds, which tried every position of a line that may run to 80 KB."""
-
-    __slots__ = ("literal", "pattern")
-
-    def __init__(self, literal: str, rest: str, flags: int = 0) -> None:
-        self.literal = literal
-        self.pattern = re.compile(re.escape(literal) + rest, flags)
-
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        at = text.find(self.literal, pos)
-        while at >= 0:
-            found = self.pattern.match(text, at)
-            if found is not None:
-                return found
-            at = text.find(self.literal, at + 1)
-        return None
+from tray.logs.anchored import Anchored
 
 
 # -- events -------------------------------------------------------------------------------------

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
+from tray.logs.anchored import Anchored
 from tray.logs.bodies import message_hint, stored_messages
 from tray.logs.events import (
     CALL_ID_MARKER, MARKERS, REQUEST_RECEIVED, Event, Located, Start, events_from_message,
     is_llm_path, response_from_json,
 )
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ANSI = Anchored("\x1b", r"\[[0-9;]*[A-Za-z]")
 _TEXT_HEADER = re.compile(
     r"^(?P<time>\d\d:\d\d:\d\d)(?:[.,]\d+)? - [^:]{1,60}:\s*(?P<level>[A-Z]+)\s*: "
     r"(?:[\w.<>-]+:\d+ - )?(?P<message>.*)$", re.S
@@ -107,22 +108,15 @@ def _decode(raw: bytes) -> str:
 
 
 def _without_colour(text: str) -> str:
-    """`text` without ANSI colour codes (what `_ANSI.sub("", text)` gives). A code begins with
-    ESC, so `str.find` (a C loop) jumps from one ESC to the next: LiteLLM closes a colour at
-    the end of a line that may run to 80 KB, and the regex engine walked all of it."""
-    at = text.find("\x1b")
-    if at < 0:
+    """`text` without ANSI colour codes. LiteLLM closes a colour at the end of a line that may
+    run to 80 KB: each code is found from its ESC (see tray.logs.anchored)."""
+    if "\x1b" not in text:
         return text
     kept: list[str] = []
     done = 0
-    while at >= 0:
-        code = _ANSI.match(text, at)
-        if code is None:
-            at = text.find("\x1b", at + 1)
-            continue
-        kept.append(text[done:at])
+    for code in _ANSI.finditer(text):
+        kept.append(text[done:code.start()])
         done = code.end()
-        at = text.find("\x1b", done)
     kept.append(text[done:])
     return "".join(kept)
 
