@@ -2,7 +2,7 @@
 
 Pure functions from a message's text to events. The text (`--detailed_debug`) and JSON
 (`JSON_LOGS=True`) formats carry the same messages, so both formats share this module;
-only how a message is cut out of the file differs (see `tray.logs.formats`).
+only how a message is cut out of the file differs (see `tray.logs.parse`).
 """
 
 from __future__ import annotations
