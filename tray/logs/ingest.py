@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from contextlib import closing
 from pathlib import Path
 from typing import Callable, Iterable
 
 from tray.logs.follow import FileIdentity, Follower, Waker, identity_of, open_for_reading
-from tray.logs.parallel import ParallelScan, hand_over
-from tray.logs.reader import LogReader, file_time_resolver
+from tray.logs.reader import LogReader, file_time_resolver, read_ahead
 from tray.logs.tail import last_requests
 from tray.model import RequestRecord
 from tray.store import Checkpoint, Store
@@ -103,19 +103,12 @@ class LogIngestor:
         restart far behind its checkpoint) with worker processes (see tray.logs.parallel):
         commit and hand records on segment by segment, and leave the follower where they
         stopped. Less than tray.logs.parallel.MIN_BYTES to read is left to `step`."""
-        scan = ParallelScan(self.path, self.reader.scanner, self.follower.max_line_bytes,
-                            resume=self.follower.resume)
-        segments = scan.events()
-        try:
-            for identity, end, located in segments:
-                records = self.reader.feed_events(identity, end, located)
+        with closing(read_ahead(self.reader, self.follower)) as segments:
+            for identity, records in segments:
                 self._commit(records, identity)
                 self._publish(records)
                 if stop is not None and stop.is_set():
                     break
-        finally:
-            segments.close()        # stops the workers when the read ends early
-            hand_over(scan, self.follower)      # what was fed is never fed again
 
     def step(self, collect: bool = True) -> list[RequestRecord]:
         """Poll once; commit what it completed with its checkpoint, chunk by chunk, and hand

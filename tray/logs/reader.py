@@ -72,6 +72,24 @@ def file_time_resolver(path: Path) -> TimeResolver:
     return TimeResolver(FixedClock(reference))
 
 
+def read_ahead(reader: LogReader, follower: Follower, workers: int | None = None
+               ) -> Iterator[tuple[FileIdentity, list[RequestRecord]]]:
+    """(file, records) per segment of the big stretch of file ahead of `follower` (a whole file,
+    or a restart far behind its checkpoint), scanned by `workers` processes (default: one per
+    core, see tray.logs.parallel); nothing when little is left to read. Once the iteration ends,
+    or is closed early, the follower goes on where the workers stopped: what was fed to
+    `reader` is never fed again."""
+    scan = ParallelScan(follower.path, reader.scanner, follower.max_line_bytes, workers,
+                        follower.resume)
+    segments = scan.events()
+    try:
+        for identity, end, located in segments:
+            yield identity, reader.feed_events(identity, end, located)
+    finally:
+        segments.close()        # stops the workers when the read ends early
+        hand_over(scan, follower)
+
+
 def iter_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int = 16 * 1024 * 1024,
                     reader: LogReader | None = None, follower: Follower | None = None,
                     workers: int | None = None) -> Iterator[RequestRecord]:
@@ -81,7 +99,6 @@ def iter_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int
     tray.logs.parallel); the follower reads what is left, and what is added meanwhile."""
     reader = reader or LogReader(secrets, file_time_resolver(path))
     follower = follower or Follower(path, max_line_bytes=max_line_bytes, chunk_bytes=4 * 1024 * 1024)
-    parallel = ParallelScan(path, reader.scanner, max_line_bytes, workers, follower.resume)
     held: dict[str, RequestRecord] = {}
 
     def ready(records: list[RequestRecord]) -> list[RequestRecord]:
@@ -94,9 +111,8 @@ def iter_whole_file(path: Path, secrets: Iterable[str] = (), max_line_bytes: int
         return out
 
     try:
-        for identity, end, located in parallel.events():
-            yield from ready(reader.feed_events(identity, end, located))
-        hand_over(parallel, follower)
+        for _, records in read_ahead(reader, follower, workers):
+            yield from ready(records)
         for chunk in follower.chunks():
             yield from ready(reader.feed(chunk))
         for record in reader.settle():
