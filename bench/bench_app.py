@@ -186,11 +186,10 @@ def latency(copies: int) -> list[float]:
 def restart_child(how: str) -> None:
     """In its own process: the app restarted far behind (see the module docstring); prints
     the requests counted and the seconds it took. `how`: "workers" or "one" (process)."""
-    from bench_ingest import build_log
+    from bench_ingest import build_log, checkpoint_at_start
     from tray.engine import Engine
     from tray.logs import parallel
-    from tray.logs.follow import identity_of, open_for_reading
-    from tray.store import Checkpoint, Store
+    from tray.store import Store
 
     if how == "one":
         parallel.worker_count = lambda: 0
@@ -200,11 +199,7 @@ def restart_child(how: str) -> None:
         chosen = settings(Path(tmp), log)
         chosen.data_dir.mkdir(parents=True)
         store = Store(chosen.store_path, chosen.retention)
-        fd = open_for_reading(log)
-        identity = identity_of(fd)
-        os.close(fd)
-        assert identity is not None
-        store.commit([], Checkpoint(str(log), identity.device, identity.inode, identity.fingerprint, 0))
+        checkpoint_at_start(store, log)
         store.close()
         started = time.monotonic()
         engine = Engine(chosen, environ={}).start()

@@ -63,6 +63,21 @@ def fixture_copies(fixture: Path = FIXTURE):
     return copy
 
 
+def checkpoint_at_start(store, path: Path) -> None:
+    """Save a checkpoint at the start of `path` in `store`, as a run that read none of it yet
+    would have left: what follows reads it as a restart far behind."""
+    from tray.logs.follow import identity_of, open_for_reading
+    from tray.store import Checkpoint
+
+    fd = open_for_reading(path)
+    try:
+        identity = identity_of(fd)
+    finally:
+        os.close(fd)
+    assert identity is not None, f"{path} is empty"
+    store.commit([], Checkpoint(str(path), identity.device, identity.inode, identity.fingerprint, 0))
+
+
 def build_log(size_mb: int, fixture: Path = FIXTURE) -> tuple[Path, int]:
     """bench/data/debug-[release-]<size>mb.log, built once; returns it and its copy count."""
     one = fixture.stat().st_size
@@ -114,17 +129,13 @@ elif mode == "ingest_file":
     ingest_file(path, store)
     requests = store.count()      # rows kept: retention keeps the last 10 000
 else:                             # resumed: a checkpoint at the start of this very file
-    import os
+    sys.path.insert(0, sys.argv[3] + "/bench")
+    from bench_ingest import checkpoint_at_start
     from tray.logs import parallel
-    from tray.logs.follow import identity_of, open_for_reading
-    from tray.store import Checkpoint
     if mode == "resumed_one":
         parallel.worker_count = lambda: 0
     store = Store(sys.argv[4])
-    fd = open_for_reading(path)
-    identity = identity_of(fd)
-    os.close(fd)
-    store.commit([], Checkpoint(str(path), identity.device, identity.inode, identity.fingerprint, 0))
+    checkpoint_at_start(store, path)
     started = time.perf_counter()
     ingest_file(path, store)
     requests = store.count()
