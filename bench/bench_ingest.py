@@ -26,7 +26,8 @@ shared pages counted once, it is the memory the machine spends.
 CPU s/100MB is the CPU time of the run's process and its workers (the job alone, not Python's
 start), per 100 MB of log: next to the budget 8x grep leaves on this machine's cores.
 --release picks the recorded fixture (default litellm-1.110.2, 12 KB a request; 1.81.3 writes
-81 KB a request). --profile writes the top functions of a cProfile of `parse` over 50 MB.
+81 KB a request). --prose puts English prose before its users' prompts (see prose_fixture).
+--profile writes the top functions of a cProfile of `parse` over 50 MB.
 """
 
 from __future__ import annotations
@@ -61,6 +62,46 @@ def fixture_copies(fixture: Path = FIXTURE):
     def copy(n: int) -> bytes:
         return (b"%08x" % n).join(parts)
     return copy
+
+
+#: A prompt written the same in a JSON body and in Python's repr of it (no quotes, escapes).
+_PLAIN_PROMPT = re.compile(r"[A-Za-z0-9 .,;:?!()\[\]-]{1,200}")
+
+
+def prose_fixture(fixture: Path) -> Path:
+    """`fixture` with a slice of English prose (0.5-3 KB of Python's own documentation,
+    `pydoc_data.topics`) put before each of its users' prompts (the plain ones tagged `[req-N]`),
+    everywhere the prompt appears (request bodies and the lines that repeat it), so requests are
+    still told apart and matched as before.
+    Real conversations are prose, unlike the recorded prompts: work that is slow on prose (as
+    redaction was) shows here. Written once to bench/data/<release>-prose/debug.log."""
+    import pydoc_data.topics
+    import random
+
+    target = DATA / f"{fixture.parent.name}-prose" / "debug.log"
+    if target.exists():
+        return target
+    data = fixture.read_bytes()
+    prompts: set[str] = set()
+    lines = data.split(b"\n")
+    for line, following in zip(lines, lines[1:]):
+        if line.rstrip().endswith(GREP_PATTERN.encode() + b":") and following.startswith(b"{"):
+            for message in json.loads(following).get("messages", []):
+                content = message.get("content")
+                if isinstance(content, str) and "[req-" in content and _PLAIN_PROMPT.fullmatch(content):
+                    prompts.add(content)
+    corpus = re.sub(r"[^A-Za-z0-9 .,;:?!()-]+", " ", " ".join(pydoc_data.topics.topics.values()))
+    corpus = " ".join(corpus.split())
+    rng = random.Random(1205)
+    prose = {}
+    for prompt in sorted(prompts):
+        size = rng.randint(500, 3000)
+        start = rng.randrange(0, len(corpus) - size)
+        prose[prompt.encode()] = f"{corpus[start:start + size]} {prompt}".encode()
+    alternatives = b"|".join(re.escape(p) for p in sorted(prose, key=len, reverse=True))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(re.sub(alternatives, lambda m: prose[m.group()], data))
+    return target
 
 
 def checkpoint_at_start(store, path: Path) -> None:
@@ -232,15 +273,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes",
                         default="parse,parse_workers,read_whole_file,ingest_file,resumed,resumed_one")
     parser.add_argument("--release", default="litellm-1.110.2")
+    parser.add_argument("--prose", action="store_true",
+                        help="each user's prompt after 0.5-3 KB of English prose (see prose_fixture)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     fixture = FIXTURES / args.release / "debug.log"
+    if args.prose:
+        fixture = prose_fixture(fixture)
     path, copies = build_log(args.size_mb, fixture)
     size_mb = path.stat().st_size / 1e6
+    prose = " (prose prompts)" if args.prose else ""
     print(f"{path.relative_to(REPO)}: {size_mb:.0f} MB, {copies} copies of {args.release}'s "
-          f"debug.log, ready in {time.perf_counter() - started:.1f}s")
+          f"debug.log{prose}, ready in {time.perf_counter() - started:.1f}s")
     run_grep(path)                                      # warm the page cache
     results = {"grep": median_of([run_grep(path) for _ in range(args.runs)])}
     for mode in args.modes.split(","):
