@@ -70,10 +70,11 @@ _PLAIN_PROMPT = re.compile(r"[A-Za-z0-9 .,;:?!()\[\]-]{1,200}")
 
 def prose_fixture(fixture: Path) -> Path:
     """`fixture` with a slice of English prose (0.5-3 KB of Python's own documentation,
-    `pydoc_data.topics`) put before each of its users' prompts (the plain ones tagged `[req-N]`),
-    everywhere the prompt appears (request bodies and the lines that repeat it), so requests are
-    still told apart and matched as before.
-    Real conversations are prose, unlike the recorded prompts: work that is slow on prose (as
+    `pydoc_data.topics`) put before each of its users' prompts (the plain ones tagged `[req-N]`)
+    and each of its models' plain answers (as truth-debug.jsonl has them), everywhere they
+    appear (request bodies, responses, the lines that repeat them), so requests are still told
+    apart and matched as before.
+    Real conversations are prose, unlike the recorded ones: work that is slow on prose (as
     redaction was) shows here. Written once to bench/data/<release>-prose/debug.log."""
     import pydoc_data.topics
     import random
@@ -82,14 +83,13 @@ def prose_fixture(fixture: Path) -> Path:
     if target.exists():
         return target
     data = fixture.read_bytes()
-    prompts: set[str] = set()
-    lines = data.split(b"\n")
-    for line, following in zip(lines, lines[1:]):
-        if line.rstrip().endswith(GREP_PATTERN.encode() + b":") and following.startswith(b"{"):
-            for message in json.loads(following).get("messages", []):
-                content = message.get("content")
-                if isinstance(content, str) and "[req-" in content and _PLAIN_PROMPT.fullmatch(content):
-                    prompts.add(content)
+    texts: set[str] = set()
+    for line in (fixture.parent / "truth-debug.jsonl").read_text("utf-8").splitlines():
+        request = json.loads(line)
+        texts.update(message["content"] for message in request["messages"]
+                     if "[req-" in str(message["content"]))
+        texts.add(request["response"] or "")
+    prompts = {text for text in texts if _PLAIN_PROMPT.fullmatch(text)}
     corpus = re.sub(r"[^A-Za-z0-9 .,;:?!()-]+", " ", " ".join(pydoc_data.topics.topics.values()))
     corpus = " ".join(corpus.split())
     rng = random.Random(1205)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tray.logs.anchored import Anchored
+from tray.logs.anchored import Anchored, QuotedAfter
 
 
 # -- events -------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ _FAILURE = Anchored("Exception occured - ", r"(?:litellm_call_id=(?P<id>[0-9a-fA
 _FAILED_GROUP = re.compile(r"Received Model Group=(?P<group>[^\s.,]+)|Invalid model name passed in model=(?P<bad>[^\s.,]+)")
 _LEADING_CODE = re.compile(r"^(?P<code>[45]\d\d): ")
 _MODEL_RESPONSE = "Async Response: ModelResponse("
-_CONTENT = Anchored("message=Message(content=", r"(?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
+_CONTENT = QuotedAfter("message=Message(content=")
 _USAGE = Anchored(
     "usage=Usage(", r"(?=[^)]*completion_tokens=(?P<c>\d+))(?=[^)]*prompt_tokens=(?P<p>\d+))(?=[^)]*total_tokens=(?P<t>\d+))"
 )
@@ -231,7 +231,7 @@ def _success_kwargs(message: str) -> list[Event]:
     return events
 
 
-_SLO_CONTENT = Anchored("'message': {'content': ", r"(?P<q>['\"])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)", re.S)
+_SLO_CONTENT = QuotedAfter("'message': {'content': ")
 
 
 def _logged_response_text(message: str) -> str | None:
@@ -241,9 +241,8 @@ def _logged_response_text(message: str) -> str | None:
     content = _SLO_CONTENT.search(message, at) if at >= 0 else None
     if content is None:
         at = message.find("'complete_streaming_response': ModelResponse(")
-        match = _CONTENT.search(message, at) if at >= 0 else None
-        return _unquote(match["text"], match["q"]) if match else None
-    return _unquote(content["text"], content["q"])
+        content = _CONTENT.search(message, at) if at >= 0 else None
+    return _unquote(*content) if content else None
 
 
 #: LiteLLM's exception classes and the HTTP status the proxy answers them with.
@@ -273,7 +272,7 @@ def _failure(match: re.Match[str]) -> Failure:
 
 def _model_response(message: str) -> Response:
     content = _CONTENT.search(message)
-    text = _unquote(content["text"], content["q"]) if content else None
+    text = _unquote(*content) if content else None
     usage = _USAGE.search(message)
     model = _RESPONSE_MODEL.search(message)
     return Response(
@@ -285,7 +284,7 @@ def _model_response(message: str) -> Response:
     )
 
 
-def _unquote(body: str, quote: str) -> str:
+def _unquote(quote: str, body: str) -> str:
     if "\\" not in body:
         return body                 # nothing escaped: the literal is its text (and eval is slow)
     try:
