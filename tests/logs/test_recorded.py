@@ -104,6 +104,35 @@ def test_older_releases_give_response_usage_and_cost_of_each_success(release: st
             assert record.cost == pytest.approx(expected["response_cost"]), expected["marker"]
 
 
+SAME_PROMPTS = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "same-prompts.log").exists())
+
+
+@pytest.mark.parametrize("release", SAME_PROMPTS)
+def test_the_same_prompts_to_every_model_at_once_keep_each_answer_with_its_request(release: str) -> None:
+    """18 requests in flight and only three conversations among them, each sent to every model,
+    streamed and not: no text tells them apart, only their call ids. Each is found once under
+    its call id with its own model, stream flag, status and messages, and wherever the log
+    holds them, its own answer and usage (a mix-up would give one model's answer to another)."""
+    folder = FIXTURES / release
+    records, _, _ = read_whole_file(folder / "same-prompts.log", secrets=["sk-master-fixture-0000"])
+    truth = [json.loads(line) for line in (folder / "truth-same-prompts.jsonl").read_text().splitlines()]
+    assert len(truth) == 18 and len({t["response"] for t in truth}) == 3
+    by_id = {record.id: record for record in records}
+    assert len(records) == len(by_id) == len(truth)
+    for expected in truth:
+        record = by_id[expected["litellm_call_id"]]
+        where = f"{release} {expected['marker']}"
+        assert (record.model, record.stream, record.status, record.status_code) == \
+            (expected["model"], expected["stream"], "ok", 200), where
+        assert [m["content"] for m in record.messages] == [m["content"] for m in expected["messages"]], where
+        if release in RESPONSES_UNDER_CALL_ID:
+            assert record.response == expected["response"], where
+            assert (record.prompt_tokens, record.completion_tokens, record.total_tokens) == \
+                (expected["prompt_tokens"], expected["completion_tokens"], expected["total_tokens"]), where
+        else:
+            assert record.response in (None, expected["response"]), where
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_latest_call_ids_are_the_record_ids(release: str) -> None:
     records, truth, _ = load(release, "debug")

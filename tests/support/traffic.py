@@ -174,6 +174,29 @@ def build_requests(n_rounds: int = 2, start: int = 1) -> list[dict[str, Any]]:
     return specs
 
 
+def build_same_prompt_requests() -> list[dict[str, Any]]:
+    """The same prompts sent to every model at once, streamed and not, with no marker: a
+    request can be told from the others only by its call id, never by its text (an eval
+    harness asking every model, a client retrying). Markers ``[same-01]``... name them in the
+    ground truth only."""
+    conversations = [
+        [_user("Compare yourselves, in one line.")],
+        [_system("You are a terse assistant."), _user("Summarise this:\n" + big_text(1_000))],
+        [_user("Summarise this long document:\n" + big_text(4_000))],
+    ]
+    specs: list[dict[str, Any]] = []
+    for messages in conversations:
+        for model in ("cheap", "balanced", "frontier"):
+            for stream in (False, True):
+                body: dict[str, Any] = {"model": model, "messages": copy.deepcopy(messages)}
+                if stream:
+                    body.update(stream=True, stream_options={"include_usage": True})
+                specs.append({"body": body, "expect": "ok", "key": None, "unmarked": True})
+    for n, spec in enumerate(specs, start=1):
+        spec["marker"] = f"[same-{n:02d}]"
+    return specs
+
+
 def _mark(body: dict[str, Any], marker: str) -> dict[str, Any]:
     body = copy.deepcopy(body)
     for msg in reversed(body["messages"]):
@@ -217,7 +240,7 @@ def _apply_usage(rec: dict[str, Any], usage: dict[str, Any] | None) -> None:
 
 
 async def _one(client: httpx.AsyncClient, key: str, spec: dict[str, Any]) -> dict[str, Any]:
-    body = _mark(spec["body"], spec["marker"])
+    body = copy.deepcopy(spec["body"]) if spec.get("unmarked") else _mark(spec["body"], spec["marker"])
     rec = _truth(spec, body)
     headers = {"Authorization": f"Bearer {spec.get('key') or key}"}
     rec["started_at"] = time.time()
@@ -295,8 +318,9 @@ async def run_traffic_async(
     concurrency: int = 8,
     timeout: float = 120.0,
     start: int = 1,
+    specs: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    specs = build_requests(n_rounds, start=start)
+    specs = specs if specs is not None else build_requests(n_rounds, start=start)
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
     sem = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
@@ -326,9 +350,11 @@ def run_traffic(
     concurrency: int = 8,
     timeout: float = 120.0,
     start: int = 1,
+    specs: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Send the scripted traffic, ``concurrency`` requests in flight at once; return ground truth."""
-    return asyncio.run(run_traffic_async(base_url, key, n_rounds, concurrency, timeout, start))
+    """Send the scripted traffic (``specs``, default ``build_requests``), ``concurrency``
+    requests in flight at once; return ground truth."""
+    return asyncio.run(run_traffic_async(base_url, key, n_rounds, concurrency, timeout, start, specs))
 
 
 def write_truth(path: Path | str, records: Iterable[dict[str, Any]]) -> None:
