@@ -133,6 +133,45 @@ def test_the_same_prompts_to_every_model_at_once_keep_each_answer_with_its_reque
             assert record.response in (None, expected["response"]), where
 
 
+ENDPOINTS = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "endpoints.log").exists())
+END_MARKER = re.compile(r"\[end-\d+\]")
+
+
+@pytest.mark.parametrize("release", ENDPOINTS)
+def test_other_endpoints_are_found_with_their_prompts(release: str) -> None:
+    """Legacy completions (`prompt`), the Responses API (`input` as a text, as messages, as
+    content parts, after `instructions`), embeddings (one text, two) and a chat with an image,
+    9 in flight: each found exactly once under its call id, its text shown as its messages,
+    with its model, stream flag and status. A streamed Responses API call writes no outcome
+    line: its access line is its outcome (200 on 1.110; older releases fail it with a 500)."""
+    folder = FIXTURES / release
+    records, _, _ = read_whole_file(folder / "endpoints.log", secrets=["sk-master-fixture-0000"])
+    truth = [json.loads(line) for line in (folder / "truth-endpoints.jsonl").read_text().splitlines()]
+    assert {t["path"] for t in truth} == {"/v1/completions", "/v1/responses", "/v1/embeddings",
+                                          "/v1/chat/completions"}
+    found: dict[str | None, list[RequestRecord]] = collections.defaultdict(list)
+    for record in records:
+        markers = END_MARKER.findall(record.last_user_text)
+        found[markers[-1] if markers else None].append(record)
+    assert len(records) == len(truth)
+    for expected in truth:
+        where = f"{release} {expected['marker']} {expected['path']}"
+        assert len(found[expected["marker"]]) == 1, where
+        record = found[expected["marker"]][0]
+        assert record.id == expected["litellm_call_id"], where
+        assert (record.model, record.stream, record.status_code) == \
+            (expected["model"], expected["stream"], expected["status_code"]), where
+        assert record.status == ("ok" if expected["status_code"] == 200 else "error"), where
+        assert [(m["role"], m["content"]) for m in record.messages] == \
+            [(m["role"], m["content"]) for m in expected["messages"]], where
+        if record.response is not None:
+            assert record.response == expected["response"], where
+        # (A streamed legacy completion tells its client 0 prompt tokens, and logs the count.)
+        for field in ("prompt_tokens", "completion_tokens", "total_tokens"):
+            if getattr(record, field) is not None and not expected["stream"]:
+                assert getattr(record, field) == expected[field], f"{where} {field}"
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_latest_call_ids_are_the_record_ids(release: str) -> None:
     records, truth, _ = load(release, "debug")

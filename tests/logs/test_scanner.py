@@ -51,7 +51,8 @@ def test_anchored_searches_find_what_the_regex_search_finds() -> None:
     found = {search.literal: 0 for search in anchored}
     pieces = ["litellm_call_id", "=", "': '", "2ff772ac-e037-421f", ": response model mismatch",
               "litellm_call_id=2ff772ac-e037", "'litellm_call_id': '2ff772ac-e037'", "litellm_call_id: 0a",
-              "'response_cost': ", "1.35e-05", "'usage_object': {", "'completion_tokens': 20, ",
+              "'response_cost': ", "1.35e-05", "'call_type': '", "aembedding'",
+              "'usage_object': {", "'completion_tokens': 20, ",
               "'prompt_tokens': 10, ", "'total_tokens': 30", "}", ")", "usage=Usage(", "completion_tokens=2, ",
               "prompt_tokens=1, ", "total_tokens=3", "message=Message(content=", "'message': {'content': ",
               "'", '"', "\\", "hi", "Exception occured - ", "None - ", "\n", " ", "x" * 40,

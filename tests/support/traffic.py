@@ -197,6 +197,48 @@ def build_same_prompt_requests() -> list[dict[str, Any]]:
     return specs
 
 
+def build_endpoint_requests() -> list[dict[str, Any]]:
+    """Requests to LiteLLM's other endpoints, whose text is not in `messages`: legacy
+    completions (`prompt`), the Responses API (`input` as a text, as messages, as content
+    parts, with `instructions`), embeddings (`input`, one text or several), and a chat whose
+    message mixes text and an image. Each text ends with its marker (``[end-01]``...); ``shown``
+    is what a monitor should show as the request's messages. Two rounds, 9 requests each."""
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "iVBORw0KGgo" * 200}}
+    specs: list[dict[str, Any]] = []
+    for rnd, model in enumerate(("cheap", "balanced")):
+        def add(path: str, body: dict[str, Any], shown: list[dict[str, str]]) -> None:
+            specs.append({"path": path, "body": {"model": model, **body}, "shown": shown, "expect": "ok",
+                          "key": None, "unmarked": True})
+
+        def mark(text: str) -> str:
+            return f"{text} [end-{len(specs) + 1:02d}]"
+
+        text = mark(f"Complete this sentence, round {rnd}: the proxy")
+        add("/v1/completions", {"prompt": text}, [_user(text)])
+        text = mark(f"Answer through the Responses API, round {rnd}.")
+        add("/v1/responses", {"input": text}, [_user(text)])
+        text = mark(f"Responses API with a conversation, round {rnd}.")
+        add("/v1/responses", {"instructions": "Answer in one word.", "input": [_user(text)]},
+            [_system("Answer in one word."), _user(text)])
+        text = mark(f"Responses API with content parts, round {rnd}.")
+        add("/v1/responses", {"input": [{"role": "user", "content": [{"type": "input_text", "text": text}]}]},
+            [_user(text)])
+        text = mark(f"Embed this sentence, round {rnd}.")
+        add("/v1/embeddings", {"input": text}, [_user(text)])
+        first, text = f"First of two texts to embed, round {rnd}.", mark("Second of two texts to embed.")
+        add("/v1/embeddings", {"input": [first, text]}, [_user(first), _user(text)])
+        text = mark(f"What is in this picture? Round {rnd}.")
+        add("/v1/chat/completions", {"messages": [{"role": "user", "content": [{"type": "text", "text": text}, image]}]},
+            [_user(text)])
+        text = mark(f"Stream a completion, round {rnd}:")
+        add("/v1/completions", {"prompt": text, "stream": True}, [_user(text)])
+        text = mark(f"Stream through the Responses API, round {rnd}.")
+        add("/v1/responses", {"input": text, "stream": True}, [_user(text)])
+    for n, spec in enumerate(specs, start=1):
+        spec["marker"] = f"[end-{n:02d}]"
+    return specs
+
+
 def _mark(body: dict[str, Any], marker: str) -> dict[str, Any]:
     body = copy.deepcopy(body)
     for msg in reversed(body["messages"]):
@@ -206,12 +248,16 @@ def _mark(body: dict[str, Any], marker: str) -> dict[str, Any]:
     return body
 
 
+CHAT_PATH = "/v1/chat/completions"
+
+
 def _truth(spec: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     return {
         "marker": spec["marker"],
+        "path": spec.get("path", CHAT_PATH),
         "model": body["model"],
         "stream": bool(body.get("stream", False)),
-        "messages": body["messages"],
+        "messages": spec.get("shown", body.get("messages")),
         "expected_status": spec["expect"],
         "status_code": None,
         "response": None,
@@ -232,21 +278,25 @@ def _truth(spec: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apply_usage(rec: dict[str, Any], usage: dict[str, Any] | None) -> None:
+    """Usage as the chat API names it (the Responses API says input and output tokens)."""
     if not usage:
         return
-    for k in ("prompt_tokens", "completion_tokens", "total_tokens"):
-        if usage.get(k) is not None:
-            rec[k] = usage[k]
+    for k, other in (("prompt_tokens", "input_tokens"), ("completion_tokens", "output_tokens"),
+                     ("total_tokens", "total_tokens")):
+        value = usage.get(k, usage.get(other))
+        if value is not None:
+            rec[k] = value
 
 
 async def _one(client: httpx.AsyncClient, key: str, spec: dict[str, Any]) -> dict[str, Any]:
     body = copy.deepcopy(spec["body"]) if spec.get("unmarked") else _mark(spec["body"], spec["marker"])
     rec = _truth(spec, body)
     headers = {"Authorization": f"Bearer {spec.get('key') or key}"}
+    path = spec.get("path", CHAT_PATH)
     rec["started_at"] = time.time()
     try:
         if body.get("stream"):
-            async with client.stream("POST", "/v1/chat/completions", json=body, headers=headers) as r:
+            async with client.stream("POST", path, json=body, headers=headers) as r:
                 rec["status_code"] = r.status_code
                 _headers(rec, r)
                 if r.status_code != 200:
@@ -267,20 +317,22 @@ async def _one(client: httpx.AsyncClient, key: str, spec: dict[str, Any]) -> dic
                         rec["id"] = rec["id"] or chunk.get("id")
                         rec["served_model"] = rec["served_model"] or chunk.get("model")
                         for ch in chunk.get("choices") or []:
-                            content = (ch.get("delta") or {}).get("content")
+                            content = (ch.get("delta") or {}).get("content") or ch.get("text")
                             if content:
                                 pieces.append(content)
+                        if chunk.get("type") == "response.output_text.delta":
+                            pieces.append(chunk.get("delta") or "")
                         _apply_usage(rec, chunk.get("usage"))
-                    rec["response"] = "".join(pieces)
+                    rec["response"] = "".join(pieces) if pieces else None
         else:
-            r = await client.post("/v1/chat/completions", json=body, headers=headers)
+            r = await client.post(path, json=body, headers=headers)
             rec["status_code"] = r.status_code
             _headers(rec, r)
             if r.status_code == 200:
                 data = r.json()
                 rec["id"] = data.get("id")
                 rec["served_model"] = data.get("model")
-                rec["response"] = data["choices"][0]["message"].get("content")
+                rec["response"] = _answer(data)
                 _apply_usage(rec, data.get("usage"))
             else:
                 rec["error"] = _error_text(r)
@@ -288,6 +340,18 @@ async def _one(client: httpx.AsyncClient, key: str, spec: dict[str, Any]) -> dic
         rec["error"] = f"{type(e).__name__}: {e}"
     rec["finished_at"] = time.time()
     return rec
+
+
+def _answer(data: dict[str, Any]) -> str | None:
+    """The text of an answer: a chat's message, a completion's text, the Responses API's
+    output text; None for embeddings."""
+    for choice in data.get("choices") or []:
+        return (choice.get("message") or {}).get("content") or choice.get("text")
+    for item in data.get("output") or []:
+        for part in item.get("content") or []:
+            if part.get("type") == "output_text":
+                return part.get("text")
+    return None
 
 
 def _headers(rec: dict[str, Any], r: httpx.Response) -> None:

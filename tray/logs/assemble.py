@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, Iterable, TypeVar
 
-from tray.logs.bodies import message_hint, stored_messages
+from tray.logs.bodies import message_hint, stored_messages, text_key
 from tray.logs.events import (
     Access, Bind, Cost, Done, Failure, Located, Response, Start, Tokens,
 )
@@ -46,6 +46,7 @@ class _Request:
     body: dict[str, Any] = field(default_factory=dict)
     call_id: str | None = None
     deployment: str | None = None
+    call: str | None = None                        # the LiteLLM function it was sent to
     hint: str = ""                                 # see tray.logs.bodies
     finished: bool = False
     failure: Failure | None = None
@@ -57,6 +58,7 @@ class _Request:
     messages: list[dict[str, Any]] = field(default_factory=list)   # redacted, once
     access_at: str | None = None                   # "file key:offset" of its access line
     source: str = "debug"                          # format of the line it began on
+    text_key: str | None = None                    # where its body held its text: its endpoint
 
 
 class Assembler:
@@ -108,8 +110,10 @@ class Assembler:
             hint = event.hint if event.hint is not None else message_hint(event.body)
             messages = event.messages if event.messages is not None \
                 else stored_messages(event.body, self.secrets)
+            key = event.text_key if event.messages is not None else text_key(event.body)
             self._pending.append(_Request(item.offset, item.time, self.file_key, event.body,
-                                          hint=hint, messages=messages, source=item.source))
+                                          hint=hint, messages=messages, source=item.source,
+                                          text_key=key))
             if len(self._pending) > PENDING_LIMIT:
                 self._give_up(self._pending.pop(0))
         elif isinstance(event, Bind):
@@ -198,10 +202,13 @@ class Assembler:
             chosen.call_id = event.call_id
             model = chosen.body.get("model")
             self.started.append((event.call_id, model if isinstance(model, str) else None))
-        chosen.deployment = event.deployment
+        chosen.deployment = chosen.deployment or event.deployment
+        chosen.call = chosen.call or event.call
         self._by_call[event.call_id] = chosen
 
-    def _finish(self, request: _Request, time: str | None) -> _Request:
+    def _finish(self, request: _Request, time: str | None, *, claim_waiting: bool = True) -> _Request:
+        """`request` has its outcome; it takes a waiting access line that fits it, unless
+        (`claim_waiting` False) it is being given one."""
         request.finished = True
         request.latency_ms = _latency_ms(request.time, time)
         if request in self._pending:
@@ -213,8 +220,11 @@ class Assembler:
             self._coded -= {request.call_id, self._fallback_id(request)}
             return request           # its access line was read again before this: it has its code
         self._awaiting_code.append(request)
-        waiting = _best(self._unclaimed, lambda e, exact: _fits(request, e[0].status_code, exact))
-        if waiting is not None and not request.access_only:
+        if not claim_waiting or request.access_only:
+            return request
+        waiting = _best(self._unclaimed, lambda e, exact: _began_before(request, e[4], e[1].offset)
+                        and _fits(request, e[0], exact))
+        if waiting is not None:
             self._unclaimed.remove(waiting)
             self._set_code(request, waiting[0], _mark(waiting[4], waiting[1].offset))
         return request
@@ -257,7 +267,7 @@ class Assembler:
 
     def _claim_access(self, event: Access, mark: str) -> _Request | None:
         """The finished request this access line reports, if one is waiting for it."""
-        request = _best(self._awaiting_code, lambda r, exact: _fits(r, event.status_code, exact))
+        request = _best(self._awaiting_code, lambda r, exact: _fits(r, event, exact))
         if request is not None:
             self._set_code(request, event, mark)
         return request
@@ -268,15 +278,22 @@ class Assembler:
         request = self._claim_access(event, mark)
         if request is not None:
             return request
+        candidates = [r for r in self._pending if r.failure is None
+                      and _began_before(r, file_key, item.offset)]
         if event.status_code < 400:
-            # a success whose outcome line LiteLLM did not write: the oldest request under way
-            candidates = [r for r in self._pending if r.failure is None]
+            # a success whose outcome line LiteLLM did not write (a stream from the Responses
+            # API): the oldest request under way that was sent to that endpoint
+            candidates = [r for r in candidates if _sent_to(r, event.path)] or candidates
             request = next((r for r in candidates if r.call_id), candidates[0] if candidates else None)
-        # An error status no exception line claimed was refused before LiteLLM read the
+        elif event.status_code >= 500:
+            # a stream that failed before its first chunk: LiteLLM's error line names no call id
+            request = next((r for r in candidates if r.call_id and r.body.get("stream")
+                            and _sent_to(r, event.path)), None)
+        # Any other error status no exception line claimed was refused before LiteLLM read the
         # request (authentication): it has no body in the log, so it stands alone.
         if request is None:  # nothing in the log but the access line (auth failures, plain logs)
             request = _Request(item.offset, item.time, file_key, access_only=True, source=item.source)
-        self._finish(request, item.time)
+        self._finish(request, item.time, claim_waiting=False)
         self._set_code(request, event, mark)
         return request
 
@@ -383,12 +400,41 @@ def _best(items: Iterable[T], fits: Callable[[T, bool], bool]) -> T | None:
     return loose
 
 
-def _fits(request: _Request, status_code: int, exact: bool = False) -> bool:
-    """Could this access line's status be this request's outcome?"""
-    if (request.failure is not None) != (status_code >= 400):
+def _fits(request: _Request, access: Access, exact: bool = False) -> bool:
+    """Could this access line be this request's outcome? Its endpoint, and its status."""
+    status_code = access.status_code
+    if (request.failure is not None) != (status_code >= 400) or not _sent_to(request, access.path):
         return False
     known = request.status_code
     return known == status_code if exact else known is None or known == status_code
+
+
+def _began_before(request: _Request, file_key: str, offset: int) -> bool:
+    """Was `request` received before the line at `offset` of file `file_key` was written? An
+    access line is written after its request's body (other files: no telling)."""
+    return request.file_key != file_key or request.start_offset < offset
+
+
+#: Endpoints told apart, by a piece of their path (first match wins), with the key their
+#: bodies hold their text under and the LiteLLM function the proxy calls for them.
+_ENDPOINTS = (("/chat/completions", "messages", "acompletion"),
+              ("/completions", "prompt", "atext_completion"),
+              ("/responses", "input", "aresponses"),
+              ("/embeddings", "input", "aembedding"),
+              ("/moderations", "input", "amoderation"))
+
+
+def _sent_to(request: _Request, path: str) -> bool:
+    """Could `request` have been sent to `path`? The function its call line named says so;
+    else the key its body held its text under (a chat's `messages`, a legacy completion's
+    `prompt`, `input` for the rest). A request with neither, or an endpoint not listed, could
+    have been sent anywhere."""
+    for part, key, function in _ENDPOINTS:
+        if part in path:
+            if request.call is not None:
+                return request.call == function
+            return request.text_key is None or request.text_key == key
+    return True
 
 
 def _merge_response(old: Response | None, new: Response) -> Response:

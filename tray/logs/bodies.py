@@ -1,12 +1,18 @@
 """A request body as the app keeps it: its messages redacted for storing, and the hint that
 later log lines are matched by.
 
+Chat requests carry `messages`. The other endpoints LiteLLM serves carry their text elsewhere:
+the Responses API in `input` (a text, or a list of messages) after its `instructions`, legacy
+completions in `prompt`, embeddings and moderations in `input`. `conversation` reads them all
+as messages, so their prompts are shown, stored and matched like a chat's.
+
 Both are worked out once, where the body is parsed (in the scanner, which may run in a worker
 process), so the assembler only moves finished values around and the raw messages are let go.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
 from tray.redact import redact_any
@@ -15,20 +21,52 @@ from tray.redact import redact_any
 HINT_CHARS = 80
 
 
+#: Where a request body keeps its text, besides chat's `messages`.
+TEXT_KEYS = ("instructions", "prompt", "input")
+
+
+def conversation(body: dict[str, Any]) -> list[Any]:
+    """The request's messages, whatever the endpoint (see the module's docstring)."""
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        return messages
+    turns: list[Any] = []
+    if isinstance(body.get("instructions"), str):
+        turns.append({"role": "system", "content": body["instructions"]})
+    for key in ("prompt", "input"):
+        value = body.get(key)
+        if isinstance(value, str):
+            turns.append({"role": "user", "content": value})
+        elif isinstance(value, list) and all(isinstance(item, (str, dict)) for item in value):
+            turns += [item if isinstance(item, dict) else {"role": "user", "content": item} for item in value]
+        elif value is not None:                     # token ids
+            turns.append({"role": "user", "content": json.dumps(value)})
+    return turns
+
+
+def text_key(body: dict[str, Any]) -> str | None:
+    """The key that holds the request's text (`messages`, `prompt` or `input`): it tells the
+    endpoint the request was sent to (see tray.logs.assemble), once the text is let go."""
+    if isinstance(body.get("messages"), list):
+        return "messages"
+    return next((key for key in ("prompt", "input") if key in body), None)
+
+
 def stored_messages(body: dict[str, Any], secrets: Iterable[str] = ()) -> list[dict[str, Any]]:
     """The body's messages in the shape records hold, with keys and tokens redacted."""
-    messages = body.get("messages")
-    messages = messages if isinstance(messages, list) else []
-    return redact_any([_message(m) for m in messages], secrets)
+    return redact_any([_message(m) for m in conversation(body)], secrets)
 
 
 def message_hint(body: dict[str, Any]) -> str:
     """A piece of the request's last message as Python's repr writes it in later lines
-    (LiteLLM prints the call's kwargs); empty when the request has no text to match."""
-    messages = body.get("messages")
-    for message in reversed(messages if isinstance(messages, list) else []):
-        if isinstance(message, dict) and isinstance(message.get("content"), str):
-            content = message["content"]
+    (LiteLLM prints the call's kwargs: `messages=[...]`, `prompt='...'`, `input=...`); empty
+    when the request has no text to match."""
+    for message in reversed(conversation(body)):
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):           # multi-part: its last text is written out too
+            texts = [p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+            content = texts[-1] if texts else None
+        if isinstance(content, str):
             return repr_prefix(content, HINT_CHARS) if content else ""
     return ""
 
@@ -42,12 +80,16 @@ def repr_prefix(text: str, length: int) -> str:
     return repr(text[:length] + ("'" if double_quoted else "'\""))[1:length + 1]
 
 
+#: Content parts that hold text: chat's, and the Responses API's.
+_TEXT_PARTS = ("text", "input_text", "output_text")
+
+
 def _message(message: Any) -> dict[str, Any]:
     if not isinstance(message, dict):
         return {"role": "user", "content": str(message)}
     content = message.get("content")
     if isinstance(content, list):  # multi-part content: keep the text parts readable
-        texts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        texts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") in _TEXT_PARTS]
         content = "\n".join(texts) if texts else content
     result = dict(message)
     result["role"] = str(message.get("role", "user"))

@@ -24,21 +24,24 @@ from tray.logs.anchored import Anchored, QuotedAfter
 class Start:
     """A request body as the client sent it ("Request received by LiteLLM:" or the guide's Body).
 
-    The scanner fills in `messages` (redacted) and `hint` (see tray.logs.bodies) and takes the
-    raw messages out of `body`: they are not needed again, and not worth carrying around."""
+    The scanner fills in `messages` (redacted), `hint` and `text_key` (see tray.logs.bodies) and
+    takes the raw text out of `body`: it is not needed again, and not worth carrying around."""
 
     body: dict[str, Any]
     messages: list[dict[str, Any]] | None = None
     hint: str | None = None
+    text_key: str | None = None    # which key held the text (see tray.logs.bodies.text_key)
 
 
 @dataclass(slots=True)
 class Bind:
-    """A line that names the request's litellm_call_id next to (part of) its messages."""
+    """A line that names the request's litellm_call_id next to (part of) its messages (or its
+    `prompt=` or `input=`: the call lines of legacy completions, the Responses API, embeddings)."""
 
     call_id: str
     text: str                      # the line, to match the request by its content
     deployment: str | None = None  # the model LiteLLM calls (e.g. openai/gpt-4o-mini)
+    call: str | None = None        # the function called (`acompletion`, `aembedding`...)
 
 
 @dataclass(slots=True)
@@ -184,8 +187,8 @@ def events_from_message(message: str) -> list[Event]:
             events.append(Done(done["id"]))
             return events
         call = _CALL_ID_KW.search(message)
-        if call and "messages" in message:
-            events.append(Bind(call["id"], message, _deployment(message)))
+        if call and ("messages" in message or "prompt=" in message or "input=" in message):
+            events.append(Bind(call["id"], message, _deployment(message), _function(message)))
             return events
     if _MODEL_RESPONSE in message:
         events.append(_model_response(message))
@@ -195,10 +198,20 @@ def events_from_message(message: str) -> list[Event]:
 _SUCCESS_KWARGS = "prometheus Logging - Enters success logging function for kwargs"
 _QUOTED_CALL_ID = Anchored("'litellm_call_id': '", r"(?P<id>[0-9a-fA-F-]{8,})'")
 _KW_COST = Anchored("'response_cost': ", r"(?P<value>[-+0-9.eE]+)")
+_KW_CALL_TYPE = Anchored("'call_type': '", r"(?P<name>\w+)'")
 _KW_USAGE = Anchored(
     "'usage_object': {", r"(?=[^}]*'completion_tokens': (?P<c>\d+))(?=[^}]*'prompt_tokens': (?P<p>\d+))"
     r"(?=[^}]*'total_tokens': (?P<t>\d+))"
 )
+
+
+def _function(message: str) -> str | None:
+    """The LiteLLM function a call line names (`litellm.aresponses(...` -> `aresponses`): it
+    tells the endpoint the request was sent to."""
+    if not message.startswith("litellm.a"):
+        return None
+    end = message.find("(", 8, 40)
+    return message[8:end] if end > 0 else None
 
 
 def _deployment(message: str) -> str | None:
@@ -218,6 +231,11 @@ def _success_kwargs(message: str) -> list[Event]:
         return []
     call_id = call["id"]
     events: list[Event] = []
+    function = _KW_CALL_TYPE.search(message)
+    if function is not None and function["name"] != "acompletion":
+        # The line holds the request's kwargs, its text too: in 1.74 the only line that names
+        # an embedding's call id. (A chat's call line always names it: no need to send this.)
+        events.append(Bind(call_id, message, None, function["name"]))
     usage = _KW_USAGE.search(message)
     if usage:
         events.append(Tokens(call_id, int(usage["p"]), int(usage["c"]), int(usage["t"])))

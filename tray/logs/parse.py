@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
 from tray.logs.anchored import Anchored
-from tray.logs.bodies import message_hint, stored_messages
+from tray.logs.bodies import TEXT_KEYS, message_hint, stored_messages, text_key
 from tray.logs.events import (
     CALL_ID_MARKER, MARKERS, REQUEST_RECEIVED, Event, Located, Start, events_from_message,
     is_llm_path, response_from_json,
@@ -254,7 +254,9 @@ class LineScanner:
         """Redact the messages and take the hint once, here (see tray.logs.bodies)."""
         start.messages = stored_messages(start.body, self.secrets)
         start.hint = message_hint(start.body)
-        start.body.pop("messages", None)
+        start.text_key = text_key(start.body)
+        for key in ("messages", *TEXT_KEYS):
+            start.body.pop(key, None)
 
     # -- the user guide's format ---------------------------------------------------------------
     def _guide_line(self, text: str, offset: int, out: list[Located]) -> None:
