@@ -78,9 +78,9 @@ def test_quoted_literals_are_found_as_the_regex_finds_them() -> None:
     from tray.logs.anchored import QuotedAfter
 
     quoted = [value for value in vars(events).values() if isinstance(value, QuotedAfter)]
-    assert len(quoted) == 2
+    assert len(quoted) == 3
     rng = random.Random(3)
-    pieces = ["message=Message(content=", "'message': {'content': ", "'", '"', "\\", "\\", "\\'",
+    pieces = ["message=Message(content=", "'message': {'content': ", "'text': ", "'", '"', "\\", "\\", "\\'",
               '\\"', "\\n", "hi", " ", "\n", "None", "Ünï 你好", ", role='assistant')", "x" * 30]
     found = {search.literal: 0 for search in quoted}
     for _ in range(20_000):

@@ -242,7 +242,7 @@ def _success_kwargs(message: str) -> list[Event]:
     cost = _KW_COST.search(message)
     if cost:
         events.append(Cost(call_id, float(cost["value"])))
-    text = _logged_response_text(message)
+    text = _logged_response_text(message, function["name"] if function else None)
     if text is not None:
         events.append(Response(text, call_id=call_id))
     events.append(Done(call_id))
@@ -250,13 +250,19 @@ def _success_kwargs(message: str) -> list[Event]:
 
 
 _SLO_CONTENT = QuotedAfter("'message': {'content': ")
+#: A legacy completion's answer (`choices[0]['text']`), and the Responses API's (`output[0]`'s
+#: first content part's `text`): the first text in the response that is a string.
+_SLO_TEXT = QuotedAfter("'text': ")
 
 
-def _logged_response_text(message: str) -> str | None:
-    """The answer inside the standard logging object (or the assembled stream)."""
+def _logged_response_text(message: str, function: str | None = None) -> str | None:
+    """The answer inside the standard logging object (or the assembled stream); `function`
+    is the LiteLLM function called (it says where a response keeps its text)."""
     at = message.find("'standard_logging_object'")
     at = message.find("'response': {", at) if at >= 0 else -1
     content = _SLO_CONTENT.search(message, at) if at >= 0 else None
+    if content is None and at >= 0 and function in ("atext_completion", "aresponses"):
+        content = _SLO_TEXT.search(message, at)
     if content is None:
         at = message.find("'complete_streaming_response': ModelResponse(")
         content = _CONTENT.search(message, at) if at >= 0 else None
