@@ -1,6 +1,7 @@
 """Last 50 requests of a 2 GB log vs of a 5 MB log: the cost must follow N, not the file.
 
-Both files are real recorded `--detailed_debug` output (tests/fixtures), repeated. Prints the
+Both files are real recorded `--detailed_debug` output (tests/fixtures), repeated, every copy
+with its own call ids (a log whose ids repeat makes every window look different). Prints the
 median of 5 runs for each and their ratio (target: at most 2).
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 from tray.logs.tail import last_requests  # noqa: E402
 
@@ -22,14 +24,20 @@ DATA = REPO / "bench/data"
 
 
 def build(path: Path, size: int) -> Path:
-    if path.exists() and path.stat().st_size >= size:
+    """`path`, at least `size` bytes of the fixture repeated, each copy with its own ids (as
+    a real log has: see bench_ingest.fixture_copies); built once."""
+    from bench_ingest import fixture_copies
+
+    marker = path.with_suffix(".ids")          # built by this version, with ids renumbered
+    if path.exists() and path.stat().st_size >= size and marker.exists():
         return path
-    block = FIXTURE.read_bytes()
+    copy = fixture_copies(FIXTURE)
     with open(path, "wb") as out:
-        written = 0
+        written, n = 0, 0
         while written < size:
-            out.write(block)
-            written += len(block)
+            written += out.write(copy(n))
+            n += 1
+    marker.touch()
     return path
 
 

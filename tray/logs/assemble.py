@@ -161,13 +161,16 @@ class Assembler:
             out.append(self._record(self._assign_access(event, item, key)))
         return out
 
-    def started_before_window(self, record_id: str, window_start: int) -> bool:
-        """True for an access-only record whose request may have begun before `window_start`."""
+    def started_before_window(self, record: RequestRecord, window_start: int) -> bool:
+        """True for an access-only record whose request may have begun before `window_start`
+        (of a window read from there, which holds request bodies): it came before the
+        window's first body, or it is a success, whose body a log with bodies always holds."""
         first = self.first_start_offset
-        head, _, offset = record_id.rpartition("-")
-        if not head or not all(c in "0123456789abcdef" for c in offset):
+        head, _, offset = record.id.rpartition("-")
+        if window_start == 0 or first is None or record.messages or not head \
+                or not all(c in "0123456789abcdef" for c in offset):
             return False
-        return first is not None and int(offset, 16) < first and window_start > 0
+        return int(offset, 16) < first or (record.status_code or 0) < 400
 
     def safe_offset(self, default: int, *, overlap: bool = True) -> int:
         """Where a restart must re-read from so that no request in progress is lost, and so

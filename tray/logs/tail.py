@@ -1,7 +1,12 @@
 """The last N requests of a log without reading the whole file.
 
 It parses a window at the end of the file and doubles the window until it holds N complete
-requests, so the cost follows N and the size of a request, never the size of the file.
+requests, and until those N come out the same from the window twice as large, so the cost
+follows N and the size of a request, never the size of the file.
+
+Why twice: a window begins among requests in flight. Their outcome lines (an access line, a
+Done) are in the window without their bodies, and may be taken for requests of their own or
+given to the wrong request; the last N are right once a larger window no longer changes them.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from tray.logs.reader import LogReader, file_time_resolver
 from tray.model import RequestRecord
 
 FIRST_WINDOW = 512 * 1024
+#: A window never grows past this many times the first that held N requests, even if the last
+#: N still change (a log whose call ids repeat): the cost stays bounded.
+MAX_GROWTH = 8
 READ_BLOCK = 4 * 1024 * 1024
 
 
@@ -27,11 +35,20 @@ def last_requests(path: Path, limit: int, secrets: Iterable[str] = ()) -> tuple[
         size = os.fstat(fd).st_size
         identity = identity_of(fd) or FileIdentity(0, 0, "")
         window = FIRST_WINDOW
+        seen: list[dict] | None = None        # the last N of the smaller window
+        enough_at: int | None = None          # the first window that held N
         while True:
             start = line_start_at_or_before(fd, max(0, size - window))
             records, reader = _parse_window(fd, path, identity, start, size, secrets)
-            if len(records) >= limit or start == 0:
-                return records[-limit:], reader
+            last = records[-limit:]
+            if start == 0:
+                return last, reader
+            if len(records) >= limit:
+                enough_at = enough_at or window
+                these = [record.to_json() for record in last]
+                if these == seen or window >= MAX_GROWTH * enough_at:
+                    return last, reader
+                seen = these
             window *= 2
     finally:
         os.close(fd)
@@ -62,5 +79,5 @@ def _parse_window(fd: int, path: Path, identity: FileIdentity, start: int, end: 
     reader = LogReader(secrets, file_time_resolver(path))
     records = read_range(fd, reader, identity, start, end)
     assembler = reader.assembler
-    kept = [r for r in records.values() if not assembler.started_before_window(r.id, start)]
+    kept = [r for r in records.values() if not assembler.started_before_window(r, start)]
     return reader.in_log_order(kept), reader
