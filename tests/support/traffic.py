@@ -198,11 +198,12 @@ def build_same_prompt_requests() -> list[dict[str, Any]]:
 
 
 def build_endpoint_requests() -> list[dict[str, Any]]:
-    """Requests to LiteLLM's other endpoints, whose text is not in `messages`: legacy
-    completions (`prompt`), the Responses API (`input` as a text, as messages, as content
-    parts, with `instructions`), embeddings (`input`, one text or several), and a chat whose
-    message mixes text and an image. Each text ends with its marker (``[end-01]``...); ``shown``
-    is what a monitor should show as the request's messages. Two rounds, 9 requests each."""
+    """Requests to LiteLLM's other endpoints: legacy completions (`prompt`), the Responses API
+    (`input` as a text, as messages, as content parts, with `instructions`), embeddings
+    (`input`, one text or several), Anthropic's /v1/messages (`system` beside `messages`,
+    content blocks), and a chat whose message mixes text and an image. Each text ends with its
+    marker (``[end-01]``...); ``shown`` is what a monitor should show as the request's
+    messages. Two rounds, 11 requests each."""
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "iVBORw0KGgo" * 200}}
     specs: list[dict[str, Any]] = []
     for rnd, model in enumerate(("cheap", "balanced")):
@@ -234,6 +235,13 @@ def build_endpoint_requests() -> list[dict[str, Any]]:
         add("/v1/completions", {"prompt": text, "stream": True}, [_user(text)])
         text = mark(f"Stream through the Responses API, round {rnd}.")
         add("/v1/responses", {"input": text, "stream": True}, [_user(text)])
+        text = mark(f"Anthropic's messages API, round {rnd}.")
+        add("/v1/messages", {"system": "Be terse.", "max_tokens": 50, "messages": [_user(text)]},
+            [_system("Be terse."), _user(text)])
+        text = mark(f"Stream Anthropic's messages API, round {rnd}.")
+        add("/v1/messages", {"max_tokens": 50, "stream": True,
+                             "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}]},
+            [_user(text)])
     for n, spec in enumerate(specs, start=1):
         spec["marker"] = f"[end-{n:02d}]"
     return specs
@@ -344,9 +352,12 @@ async def _one(client: httpx.AsyncClient, key: str, spec: dict[str, Any]) -> dic
 
 def _answer(data: dict[str, Any]) -> str | None:
     """The text of an answer: a chat's message, a completion's text, the Responses API's
-    output text; None for embeddings."""
+    output text, Anthropic's first text block; None for embeddings."""
     for choice in data.get("choices") or []:
         return (choice.get("message") or {}).get("content") or choice.get("text")
+    for block in data.get("content") or []:
+        if isinstance(block, dict) and block.get("type") == "text":
+            return block.get("text")
     for item in data.get("output") or []:
         for part in item.get("content") or []:
             if part.get("type") == "output_text":

@@ -58,6 +58,7 @@ class _Request:
     messages: list[dict[str, Any]] = field(default_factory=list)   # redacted, once
     access_at: str | None = None                   # "file key:offset" of its access line
     source: str = "debug"                          # format of the line it began on
+    unseen: bool = False                           # begun before a window read (see stand_in)
     text_key: str | None = None                    # where its body held its text: its endpoint
 
 
@@ -80,6 +81,9 @@ class Assembler:
         #: Access lines ("file key:offset") a run before a restart already gave their request:
         #: when the restart reads them again they are skipped, never matched a second time.
         self.replayed: dict[str, str] = {}   # mark -> id of the request it went to
+        #: Reading a window from the middle of a file (the tail's): outcome lines of requests
+        #: begun before it come without their bodies (see _stand_in).
+        self.mid_file = False
         self._coded: set[str] = set()        # ids whose access line was read before finishing
 
     # -- feeding -----------------------------------------------------------------------------
@@ -91,7 +95,7 @@ class Assembler:
             for request in self._apply(item):
                 changed.pop(id(request), None)
                 changed[id(request)] = request
-        return [self._record(r) for r in changed.values() if r.finished]
+        return [self._record(r) for r in changed.values() if r.finished and not r.unseen]
 
     def _apply(self, item: Located) -> list[_Request]:
         """Take one event; return the requests it changed."""
@@ -120,7 +124,9 @@ class Assembler:
             self._bind(event)
         elif isinstance(event, Done):
             request = self._by_call.get(event.call_id)
-            if request is not None and not request.finished:
+            if request is None and self.mid_file and event.streamed is False:
+                self._stand_in(event.call_id, item, None)
+            elif request is not None and not request.finished:
                 changed.append(self._finish(request, item.time))
         elif isinstance(event, Failure):
             changed.extend(self._failure(event, item))
@@ -158,7 +164,9 @@ class Assembler:
         now = time.monotonic()
         while self._unclaimed and now - self._unclaimed[0][3] >= waited:
             event, item, _, _, key = self._unclaimed.popleft()
-            out.append(self._record(self._assign_access(event, item, key)))
+            request = self._assign_access(event, item, key)
+            if not request.unseen:
+                out.append(self._record(request))
         return out
 
     def started_before_window(self, record: RequestRecord, window_start: int) -> bool:
@@ -232,7 +240,20 @@ class Assembler:
             self._set_code(request, waiting[0], _mark(waiting[4], waiting[1].offset))
         return request
 
+    def _stand_in(self, call_id: str, item: Located, failure: Failure | None) -> None:
+        """An outcome line, read from the middle of a file, of a request begun before: a
+        stand-in takes it, and the access line that follows, so that neither is given to a
+        request of the window. It never becomes a record. (Only where the access line is
+        known to follow: a stream's is written when the stream starts, before its outcome.)"""
+        request = _Request(item.offset, item.time, self.file_key, call_id=call_id, failure=failure,
+                           unseen=True)
+        self._by_call[call_id] = request
+        self._finish(request, item.time)
+
     def _failure(self, event: Failure, item: Located) -> list[_Request]:
+        if event.call_id and event.call_id not in self._by_call and self.mid_file:
+            self._stand_in(event.call_id, item, event)
+            return []
         request = self._by_call.get(event.call_id) if event.call_id else None
         if request is None:
             # No known id: the oldest unfinished request for the model group the error names
@@ -285,8 +306,9 @@ class Assembler:
                       and _began_before(r, file_key, item.offset)]
         if event.status_code < 400:
             # a success whose outcome line LiteLLM did not write (a stream from the Responses
-            # API): the oldest request under way that was sent to that endpoint
-            candidates = [r for r in candidates if _sent_to(r, event.path)] or candidates
+            # API): the oldest request under way that was sent to that endpoint (none: its
+            # body is not in the log, as 1.74 writes none for /v1/messages)
+            candidates = [r for r in candidates if _sent_to(r, event.path)]
             request = next((r for r in candidates if r.call_id), candidates[0] if candidates else None)
         elif event.status_code >= 500:
             # a stream that failed before its first chunk: LiteLLM's error line names no call id
@@ -424,7 +446,8 @@ _ENDPOINTS = (("/chat/completions", "messages", "acompletion"),
               ("/completions", "prompt", "atext_completion"),
               ("/responses", "input", "aresponses"),
               ("/embeddings", "input", "aembedding"),
-              ("/moderations", "input", "amoderation"))
+              ("/moderations", "input", "amoderation"),
+              ("/messages", "messages", "anthropic_messages"))
 
 
 def _sent_to(request: _Request, path: str) -> bool:

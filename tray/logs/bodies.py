@@ -1,7 +1,8 @@
 """A request body as the app keeps it: its messages redacted for storing, and the hint that
 later log lines are matched by.
 
-Chat requests carry `messages`. The other endpoints LiteLLM serves carry their text elsewhere:
+Chat requests carry `messages` (and Anthropic's /v1/messages a `system` beside them). The other
+endpoints LiteLLM serves carry their text elsewhere:
 the Responses API in `input` (a text, or a list of messages) after its `instructions`, legacy
 completions in `prompt`, embeddings and moderations in `input`. `conversation` reads them all
 as messages, so their prompts are shown, stored and matched like a chat's.
@@ -29,7 +30,11 @@ def conversation(body: dict[str, Any]) -> list[Any]:
     """The request's messages, whatever the endpoint (see the module's docstring)."""
     messages = body.get("messages")
     if isinstance(messages, list):
-        return messages
+        system = body.get("system")                 # Anthropic's /v1/messages keeps it apart
+        if isinstance(system, list):
+            system = "\n".join(p["text"] for p in system if isinstance(p, dict) and isinstance(p.get("text"), str))
+        return [{"role": "system", "content": system}, *messages] if isinstance(system, str) and system \
+            else messages
     turns: list[Any] = []
     if isinstance(body.get("instructions"), str):
         turns.append({"role": "system", "content": body["instructions"]})

@@ -49,6 +49,7 @@ class Done:
     """LiteLLM finished answering the request with this call id."""
 
     call_id: str
+    streamed: bool | None = None   # what the line says of it ("streaming chunk": yes), if anything
 
 
 @dataclass(slots=True)
@@ -111,7 +112,7 @@ Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens
 REQUEST_RECEIVED = "Request received by LiteLLM:"
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
 _CALL_ID_KW = Anchored("litellm_call_id", r"['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
-_DONE = Anchored("litellm_call_id=", r"(?P<id>[0-9a-fA-F-]{8,}): (?:response model mismatch|streaming chunk model mismatch)")
+_DONE = Anchored("litellm_call_id=", r"(?P<id>[0-9a-fA-F-]{8,}): (?P<kind>response|streaming chunk) model mismatch")
 _FAILURE = Anchored("Exception occured - ", r"(?:litellm_call_id=(?P<id>[0-9a-fA-F-]+|None) - )?(?P<msg>.*)", re.S)
 _FAILED_GROUP = re.compile(r"Received Model Group=(?P<group>[^\s.,]+)|Invalid model name passed in model=(?P<bad>[^\s.,]+)")
 _LEADING_CODE = re.compile(r"^(?P<code>[45]\d\d): ")
@@ -184,7 +185,7 @@ def events_from_message(message: str) -> list[Event]:
     if "litellm_call_id" in message:
         done = _DONE.search(message)
         if done:
-            events.append(Done(done["id"]))
+            events.append(Done(done["id"], done["kind"] != "response"))
             return events
         call = _CALL_ID_KW.search(message)
         if call and ("messages" in message or "prompt=" in message or "input=" in message):

@@ -77,6 +77,7 @@ def read_range(fd: int, reader: LogReader, identity: FileIdentity, start: int, e
 def _parse_window(fd: int, path: Path, identity: FileIdentity, start: int, end: int,
                   secrets: Iterable[str]) -> tuple[list[RequestRecord], LogReader]:
     reader = LogReader(secrets, file_time_resolver(path))
+    reader.assembler.mid_file = start > 0
     records = read_range(fd, reader, identity, start, end)
     assembler = reader.assembler
     kept = [r for r in records.values() if not assembler.started_before_window(r, start)]
