@@ -141,9 +141,10 @@ END_MARKER = re.compile(r"\[end-\d+\]")
 def test_other_endpoints_are_found_with_their_prompts(release: str) -> None:
     """Legacy completions (`prompt`), the Responses API (`input` as a text, as messages, as
     content parts, after `instructions`), embeddings (one text, two), Anthropic's /v1/messages
-    (`system` beside `messages`) and a chat with an image, 11 in flight: each found exactly once under its call id, its text shown as its messages,
-    with its model, stream flag and status. A streamed Responses API call writes no outcome
-    line: its access line is its outcome (200 on 1.110; older releases fail it with a 500)."""
+    (`system` beside `messages`) and a chat with an image, 11 in flight: each found exactly
+    once under its call id, its text shown as its messages, with its model, stream flag and
+    status. A streamed Responses API call writes no outcome line: its access line is its
+    outcome (200 on 1.110; older releases fail it with a 500)."""
     folder = FIXTURES / release
     records, _, _ = read_whole_file(folder / "endpoints.log", secrets=["sk-master-fixture-0000"])
     truth = [json.loads(line) for line in (folder / "truth-endpoints.jsonl").read_text().splitlines()]

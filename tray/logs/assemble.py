@@ -58,7 +58,7 @@ class _Request:
     messages: list[dict[str, Any]] = field(default_factory=list)   # redacted, once
     access_at: str | None = None                   # "file key:offset" of its access line
     source: str = "debug"                          # format of the line it began on
-    unseen: bool = False                           # begun before a window read (see stand_in)
+    unseen: bool = False                           # begun before a window read (see _stand_in)
     text_key: str | None = None                    # where its body held its text: its endpoint
 
 
@@ -217,7 +217,8 @@ class Assembler:
         chosen.call = chosen.call or event.call
         self._by_call[event.call_id] = chosen
 
-    def _finish(self, request: _Request, time: str | None, *, claim_waiting: bool = True) -> _Request:
+    def _finish(self, request: _Request, time: str | None, *, claim_waiting: bool = True
+                ) -> _Request:
         """`request` has its outcome; it takes a waiting access line that fits it, unless
         (`claim_waiting` False) it is being given one."""
         request.finished = True

@@ -1,11 +1,11 @@
 """A request body as the app keeps it: its messages redacted for storing, and the hint that
 later log lines are matched by.
 
-Chat requests carry `messages` (and Anthropic's /v1/messages a `system` beside them). The other
-endpoints LiteLLM serves carry their text elsewhere:
-the Responses API in `input` (a text, or a list of messages) after its `instructions`, legacy
-completions in `prompt`, embeddings and moderations in `input`. `conversation` reads them all
-as messages, so their prompts are shown, stored and matched like a chat's.
+Chat requests carry `messages` (Anthropic's /v1/messages a `system` beside them). The other
+endpoints LiteLLM serves carry their text elsewhere: the Responses API in `input` (a text, or a
+list of messages) after its `instructions`, legacy completions in `prompt`, embeddings and
+moderations in `input`. `conversation` reads them all as messages, so their prompts are shown,
+stored and matched like a chat's.
 
 Both are worked out once, where the body is parsed (in the scanner, which may run in a worker
 process), so the assembler only moves finished values around and the raw messages are let go.
@@ -23,18 +23,15 @@ HINT_CHARS = 80
 
 
 #: Where a request body keeps its text, besides chat's `messages`.
-TEXT_KEYS = ("instructions", "prompt", "input")
+TEXT_KEYS = ("system", "instructions", "prompt", "input")
 
 
 def conversation(body: dict[str, Any]) -> list[Any]:
     """The request's messages, whatever the endpoint (see the module's docstring)."""
     messages = body.get("messages")
     if isinstance(messages, list):
-        system = body.get("system")                 # Anthropic's /v1/messages keeps it apart
-        if isinstance(system, list):
-            system = "\n".join(p["text"] for p in system if isinstance(p, dict) and isinstance(p.get("text"), str))
-        return [{"role": "system", "content": system}, *messages] if isinstance(system, str) and system \
-            else messages
+        system = _text_of(body.get("system"))       # Anthropic's /v1/messages keeps it apart
+        return [{"role": "system", "content": system}, *messages] if system else messages
     turns: list[Any] = []
     if isinstance(body.get("instructions"), str):
         turns.append({"role": "system", "content": body["instructions"]})
@@ -69,7 +66,7 @@ def message_hint(body: dict[str, Any]) -> str:
     for message in reversed(conversation(body)):
         content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, list):           # multi-part: its last text is written out too
-            texts = [p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+            texts = _texts(content)
             content = texts[-1] if texts else None
         if isinstance(content, str):
             return repr_prefix(content, HINT_CHARS) if content else ""
@@ -83,6 +80,18 @@ def repr_prefix(text: str, length: int) -> str:
         return repr(text)[1:length + 1]
     double_quoted = "'" in text and '"' not in text
     return repr(text[:length] + ("'" if double_quoted else "'\""))[1:length + 1]
+
+
+def _texts(blocks: list[Any]) -> list[str]:
+    """The texts of a list of content blocks (`{"type": "text", "text": ...}` and the like)."""
+    return [b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str)]
+
+
+def _text_of(value: Any) -> str | None:
+    """A text, or the texts of content blocks joined by lines; None if there is none."""
+    if isinstance(value, list):
+        value = "\n".join(_texts(value))
+    return value if isinstance(value, str) and value else None
 
 
 #: Content parts that hold text: chat's, and the Responses API's.
