@@ -185,9 +185,11 @@ def parse_notify_calls(text: str) -> list[NotifyCall]:
         if not header.startswith("method call ") or not header.endswith("member=Notify"):
             continue
         values = [(kind, value.rstrip("\n")) for kind, value in _ARG.findall(args)]
+        if not args.endswith("\n") or not values or values[-1][0] != "int32":
+            continue    # dbus-monitor is still writing this call (its last argument: the timeout)
         strings = [v[1:-1] for k, v in values if k == "string"]
         actions = tuple(re.findall(r'^      string "(.*)"$', values[5][1], re.M)) if len(values) > 5 else ()
-        expire = int(values[-1][1]) if values and values[-1][0] == "int32" else 0
+        expire = int(values[-1][1])
         calls.append(NotifyCall(strings[0], strings[2], strings[3], actions, expire))
     return calls
 
