@@ -14,11 +14,12 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+
+from tests.support.dbus_monitor import NotifyCall, parse_notify_calls
 
 #: program -> Debian package providing it
 PACKAGES = {
@@ -161,37 +162,6 @@ def desktop_env(notification_daemon: dict[str, str], monkeypatch: pytest.MonkeyP
     for key, value in notification_daemon.items():
         monkeypatch.setenv(key, value)
     return dict(notification_daemon)
-
-
-@dataclass(frozen=True)
-class NotifyCall:
-    """One `org.freedesktop.Notifications.Notify` call as dbus-monitor printed it."""
-
-    app_name: str
-    summary: str
-    body: str
-    actions: tuple[str, ...]
-    expire_timeout: int
-
-
-_ARG = re.compile(r"^   (string|uint32|int32|array) (.*?)(?=^   (?:string|uint32|int32|array) |\Z)",
-                  re.M | re.S)
-
-
-def parse_notify_calls(text: str) -> list[NotifyCall]:
-    calls = []
-    for block in re.split(r"^(?=method call |method return |signal |error )", text, flags=re.M):
-        header, _, args = block.partition("\n")
-        if not header.startswith("method call ") or not header.endswith("member=Notify"):
-            continue
-        values = [(kind, value.rstrip("\n")) for kind, value in _ARG.findall(args)]
-        if not args.endswith("\n") or not values or values[-1][0] != "int32":
-            continue    # dbus-monitor is still writing this call (its last argument: the timeout)
-        strings = [v[1:-1] for k, v in values if k == "string"]
-        actions = tuple(re.findall(r'^      string "(.*)"$', values[5][1], re.M)) if len(values) > 5 else ()
-        expire = int(values[-1][1])
-        calls.append(NotifyCall(strings[0], strings[2], strings[3], actions, expire))
-    return calls
 
 
 class NotifyMonitor:

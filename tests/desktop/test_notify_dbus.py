@@ -19,6 +19,7 @@ from tray.commands.notify_test import TEST_BODY, TEST_TITLE
 from tray.desktop.notify import DesktopNotifier, NotifySendBackend, choose_backends
 from tray.alerts.types import Notification
 from tray.model import RequestRecord
+from tests.support.dbus_monitor import parse_notify_calls
 
 pytestmark = [pytest.mark.desktop, pytest.mark.usefixtures("notification_programs")]
 
@@ -109,7 +110,6 @@ def test_clicking_the_notification_opens_the_viewer_on_its_requests(notify_calls
 def test_a_notify_call_half_written_by_dbus_monitor_is_not_read_yet() -> None:
     """The monitor's log is read while dbus-monitor writes it: a call whose arguments are not
     all there yet is left for the next look, never read as a broken call."""
-    from conftest import parse_notify_calls
 
     header = ("method call time=1.0 sender=:1.1 -> destination=:1.2 serial=10 "
               "path=/org/freedesktop/Notifications; interface=org.freedesktop.Notifications; member=Notify\n")

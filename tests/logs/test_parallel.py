@@ -130,11 +130,11 @@ def test_segments_begin_at_lines_that_begin_a_log_record(tmp_path: Path, release
 
 def test_every_kind_of_event_survives_the_trip_from_a_worker() -> None:
     samples = [
-        events.Start({"model": "cheap"}, [{"role": "user", "content": "hi"}], "hi"),
-        events.Bind("id-1", "line", "openai/gpt-4o"), events.Done("id-1"),
+        events.Start({"model": "cheap"}, [{"role": "user", "content": "hi"}], "hi", "messages"),
+        events.Bind("id-1", "line", "openai/gpt-4o", "acompletion"), events.Done("id-1", False),
         events.Failure("id-1", "boom", 500, "cheap"), events.Access("POST", "/v1/chat/completions", 200),
         events.Cost("id-1", 0.5), events.Response("text", 1, 2, 3, "gpt", "id-1", True),
-        events.Tokens("id-1", 1, 2, 3),
+        events.Tokens("id-1", 1, 2, 3), events.Restart(),
     ]
     assert {type(s) for s in samples} == set(parallel._KINDS)
     for sample in samples:

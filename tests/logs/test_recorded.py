@@ -182,6 +182,29 @@ def test_other_endpoints_are_found_with_their_prompts(release: str) -> None:
                 assert getattr(record, field) == expected[field], f"{where} {field}"
 
 
+RESTARTS = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "restart.log").exists())
+RESTART_MARKER = re.compile(r"\[rst-\d+\]")
+
+
+@pytest.mark.parametrize("release", RESTARTS)
+def test_requests_in_flight_when_the_proxy_is_killed_end_as_errors(release: str) -> None:
+    """Three requests answered; three waiting on a silent upstream when the proxy is killed
+    (SIGKILL) and started again on the same log; three answered after. The three lost have no
+    outcome line: each is still found once, as an error saying the proxy restarted first."""
+    folder = FIXTURES / release
+    records, _, _ = read_whole_file(folder / "restart.log", secrets=["sk-master-fixture-0000"])
+    truth = [json.loads(line) for line in (folder / "truth-restart.jsonl").read_text().splitlines()]
+    found = {RESTART_MARKER.findall(record.last_user_text)[-1]: record for record in records}
+    assert len(records) == len(found) == len(truth) == 9
+    for expected in truth:
+        record = found[expected["marker"]]
+        lost = expected["status_code"] is None
+        assert (record.model, record.stream, record.status) == \
+            (expected["model"], expected["stream"], "error" if lost else "ok"), expected["marker"]
+        assert record.error == ("the proxy restarted before answering" if lost else None), expected["marker"]
+        assert record.status_code == expected["status_code"], expected["marker"]
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_latest_call_ids_are_the_record_ids(release: str) -> None:
     records, truth, _ = load(release, "debug")

@@ -247,6 +247,22 @@ def build_endpoint_requests() -> list[dict[str, Any]]:
     return specs
 
 
+def build_restart_requests(phase: str) -> list[dict[str, Any]]:
+    """Traffic around a proxy killed with requests in flight (see tests/fixtures/record.py):
+    `before` (answered), `hanging` (sent to an upstream that never answers: in flight when the
+    proxy is killed), `after` (to the proxy started again). Markers ``[rst-01]``..."""
+    first = {"before": 1, "hanging": 4, "after": 7}[phase]
+    model = {"hanging": "hanging"}.get(phase)
+    specs = []
+    for n, base in enumerate(("cheap", "balanced", "frontier")):
+        body: dict[str, Any] = {"model": model or base, "messages": [_user(f"Around a restart, {phase} {n}.")]}
+        if n == 1:
+            body.update(stream=True, stream_options={"include_usage": True})
+        specs.append({"body": body, "expect": "error" if phase == "hanging" else "ok", "key": None,
+                      "marker": f"[rst-{first + n:02d}]"})
+    return specs
+
+
 def _mark(body: dict[str, Any], marker: str) -> dict[str, Any]:
     body = copy.deepcopy(body)
     for msg in reversed(body["messages"]):

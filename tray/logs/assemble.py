@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from tray.logs.bodies import message_hint, stored_messages, text_key
 from tray.logs.events import (
-    Access, Bind, Cost, Done, Failure, Located, Response, Start, Tokens,
+    Access, Bind, Cost, Done, Failure, Located, Response, Restart, Start, Tokens,
 )
 from tray.model import RequestRecord
 from tray.redact import redact
@@ -119,7 +119,8 @@ class Assembler:
                                           hint=hint, messages=messages, source=item.source,
                                           text_key=key))
             if len(self._pending) > PENDING_LIMIT:
-                self._give_up(self._pending.pop(0))
+                changed.append(self._give_up(self._pending[0], "no outcome in the log (still running, "
+                                                               "or the proxy stopped)"))
         elif isinstance(event, Bind):
             self._bind(event)
         elif isinstance(event, Done):
@@ -144,6 +145,8 @@ class Assembler:
             changed.extend(self._cost(event))
         elif isinstance(event, Response):
             changed.extend(self._response(event, item))
+        elif isinstance(event, Restart):
+            changed.extend(self._restarted())
         elif isinstance(event, Tokens):
             request = self._by_call.get(event.call_id)
             if request is not None:
@@ -372,13 +375,24 @@ class Assembler:
             if self._by_call.get(name) is request:
                 del self._by_call[name]
 
-    def _give_up(self, request: _Request) -> None:
+    def _restarted(self) -> list[_Request]:
+        """The proxy started again: the requests still under way before it (in this file or
+        an earlier one: a restart may truncate its log) were never answered. Access lines
+        waiting for their request get it first."""
+        changed = []
+        while self._unclaimed:
+            event, waited, _, _, key = self._unclaimed.popleft()
+            changed.append(self._assign_access(event, waited, key))
+        lost = list(self._pending)
+        return changed + [self._give_up(r, "the proxy restarted before answering") for r in lost]
+
+    def _give_up(self, request: _Request, why: str) -> _Request:
+        """`request` will get no outcome: it ends as an error saying `why`."""
         if request in self._pending:
             self._pending.remove(request)
         request.finished = True
-        request.failure = request.failure or Failure(
-            None, "no outcome in the log (still running, or the proxy stopped)"
-        )
+        request.failure = request.failure or Failure(None, why)
+        return request
 
     # -- output ------------------------------------------------------------------------------
     def _record(self, request: _Request) -> RequestRecord:

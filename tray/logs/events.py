@@ -105,11 +105,18 @@ class Tokens:
     total_tokens: int | None
 
 
-Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens
+@dataclass(slots=True)
+class Restart:
+    """The proxy started (uvicorn's "Started server process"): requests still under way before
+    this line will never be answered."""
+
+
+Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens | Restart
 
 # -- recognisers --------------------------------------------------------------------------------
 
 REQUEST_RECEIVED = "Request received by LiteLLM:"
+_STARTED = "Started server process ["
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
 _CALL_ID_KW = Anchored("litellm_call_id", r"['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
 _DONE = Anchored("litellm_call_id=", r"(?P<id>[0-9a-fA-F-]{8,}): (?P<kind>response|streaming chunk) model mismatch")
@@ -132,6 +139,7 @@ MARKERS: tuple[bytes, ...] = (
     b" HTTP/1.",
     b"Async Response: ModelResponse",
     b"Exception occured",
+    b"Started server process",
 )
 
 #: An access line is short: a longer message quoting one (a prompt in a kwargs dump) is not one.
@@ -161,6 +169,8 @@ def parse_body(text: str) -> dict[str, Any] | None:
 def events_from_message(message: str) -> list[Event]:
     """Every event one log message (without its time/level header) carries."""
     events: list[Event] = []
+    if _STARTED in message[:40]:
+        return [Restart()]
     if message.startswith(REQUEST_RECEIVED):
         body = parse_body(message[len(REQUEST_RECEIVED):])
         if body is not None:

@@ -57,7 +57,7 @@ _BOUNDARY_WINDOW = 64 * 1024
 _RECORD_START = re.compile(rb"\n(?=(?:\x1b\[[0-9;]*m)?\d\d:\d\d:\d\d |\{\"message\"|INFO: )")
 
 _KINDS: tuple[type, ...] = (events.Start, events.Bind, events.Done, events.Failure, events.Access,
-                            events.Cost, events.Response, events.Tokens)
+                            events.Cost, events.Response, events.Tokens, events.Restart)
 _KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
 _FIELD_NAMES = {kind: tuple(field.name for field in fields(kind)) for kind in _KINDS}
 

@@ -226,7 +226,7 @@ class LineScanner:
                 return
             self._emit(events_from_message(message), offset, time, "debug", out)
             return
-        if text.startswith(("INFO:", "WARNING:", "ERROR:")) and " HTTP/" in text:
+        if text.startswith(("INFO:", "WARNING:", "ERROR:")) and (" HTTP/" in text or "Started server" in text):
             self.stats.saw("plain")
             self._emit(events_from_message(text), offset, None, "plain", out)   # no time on them
             return
