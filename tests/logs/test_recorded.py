@@ -205,6 +205,25 @@ def test_requests_in_flight_when_the_proxy_is_killed_end_as_errors(release: str)
         assert record.status_code == expected["status_code"], expected["marker"]
 
 
+def test_one_worker_of_several_starting_fails_no_request(tmp_path: Path) -> None:
+    """With several workers uvicorn starts a parent process first, and it restarts a worker
+    that dies: that worker's "Started server process" is no restart of the proxy, and the
+    requests other workers serve are not failed. The parent's line is one."""
+    log = (FIXTURES / "litellm-1.110.2" / "restart.log").read_bytes()
+    parent = b"INFO:     Started parent process [1]\n"
+    worker_restarted = tmp_path / "worker.log"
+    worker_restarted.write_bytes(parent + log)
+    errors = [r.error for r in read_whole_file(worker_restarted)[0] if r.status == "error"]
+    assert errors == []                                   # the three lost are still under way
+    proxy_restarted = tmp_path / "proxy.log"
+    first, _, rest = log.partition(b"Started server process")
+    second, _, tail = rest.partition(b"INFO:     Started server process")
+    proxy_restarted.write_bytes(parent + first + b"Started server process" + second
+                                + parent + b"INFO:     Started server process" + tail)
+    errors = [r.error for r in read_whole_file(proxy_restarted)[0] if r.status == "error"]
+    assert errors == ["the proxy restarted before answering"] * 3
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_latest_call_ids_are_the_record_ids(release: str) -> None:
     records, truth, _ = load(release, "debug")

@@ -84,6 +84,7 @@ class Assembler:
         #: Reading a window from the middle of a file (the tail's): outcome lines of requests
         #: begun before it come without their bodies (see _stand_in).
         self.mid_file = False
+        self._supervised = False             # the proxy runs workers under a parent process
         self._coded: set[str] = set()        # ids whose access line was read before finishing
 
     # -- feeding -----------------------------------------------------------------------------
@@ -146,7 +147,9 @@ class Assembler:
         elif isinstance(event, Response):
             changed.extend(self._response(event, item))
         elif isinstance(event, Restart):
-            changed.extend(self._restarted())
+            self._supervised = self._supervised or event.parent
+            if event.parent or not self._supervised:   # not one worker of several restarted
+                changed.extend(self._restarted())
         elif isinstance(event, Tokens):
             request = self._by_call.get(event.call_id)
             if request is not None:

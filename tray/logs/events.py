@@ -108,7 +108,11 @@ class Tokens:
 @dataclass(slots=True)
 class Restart:
     """The proxy started (uvicorn's "Started server process"): requests still under way before
-    this line will never be answered."""
+    this line will never be answered. With several workers uvicorn first starts a parent
+    process (`parent`), which restarts a worker that dies: then only the parent's line is a
+    restart of the whole proxy."""
+
+    parent: bool = False
 
 
 Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens | Restart
@@ -116,7 +120,7 @@ Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens | Rest
 # -- recognisers --------------------------------------------------------------------------------
 
 REQUEST_RECEIVED = "Request received by LiteLLM:"
-_STARTED = "Started server process ["
+_STARTED = ("Started server process [", "Started parent process [")
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
 _CALL_ID_KW = Anchored("litellm_call_id", r"['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
 _DONE = Anchored("litellm_call_id=", r"(?P<id>[0-9a-fA-F-]{8,}): (?P<kind>response|streaming chunk) model mismatch")
@@ -140,6 +144,7 @@ MARKERS: tuple[bytes, ...] = (
     b"Async Response: ModelResponse",
     b"Exception occured",
     b"Started server process",
+    b"Started parent process",
 )
 
 #: An access line is short: a longer message quoting one (a prompt in a kwargs dump) is not one.
@@ -169,8 +174,9 @@ def parse_body(text: str) -> dict[str, Any] | None:
 def events_from_message(message: str) -> list[Event]:
     """Every event one log message (without its time/level header) carries."""
     events: list[Event] = []
-    if _STARTED in message[:40]:
-        return [Restart()]
+    head = message[:40]
+    if _STARTED[0] in head or _STARTED[1] in head:
+        return [Restart(_STARTED[1] in head)]
     if message.startswith(REQUEST_RECEIVED):
         body = parse_body(message[len(REQUEST_RECEIVED):])
         if body is not None:

@@ -226,7 +226,8 @@ class LineScanner:
                 return
             self._emit(events_from_message(message), offset, time, "debug", out)
             return
-        if text.startswith(("INFO:", "WARNING:", "ERROR:")) and (" HTTP/" in text or "Started server" in text):
+        if text.startswith(("INFO:", "WARNING:", "ERROR:")) and (" HTTP/" in text or "Started server process" in text
+                                                                 or "Started parent process" in text):
             self.stats.saw("plain")
             self._emit(events_from_message(text), offset, None, "plain", out)   # no time on them
             return
