@@ -143,8 +143,7 @@ MARKERS: tuple[bytes, ...] = (
     b" HTTP/1.",
     b"Async Response: ModelResponse",
     b"Exception occured",
-    b"Started server process",
-    b"Started parent process",
+    b" process [",              # uvicorn's "Started server process [", "Started parent process ["
 )
 
 #: An access line is short: a longer message quoting one (a prompt in a kwargs dump) is not one.
