@@ -101,11 +101,10 @@ class Assembler:
     def _apply(self, item: Located) -> list[_Request]:
         """Take one event; return the requests it changed."""
         event = item.event
-        changed: list[_Request] = []
         self._events += 1
-        while self._unclaimed and self._events - self._unclaimed[0][2] > ACCESS_WAIT:
-            waited_event, waited_item, _, _, key = self._unclaimed.popleft()
-            changed.append(self._assign_access(waited_event, waited_item, key))
+        changed: list[_Request] = []
+        if self._unclaimed and self._events - self._unclaimed[0][2] > ACCESS_WAIT:    # seldom: checked here
+            changed = self._assign_waiting(lambda entry: self._events - entry[2] > ACCESS_WAIT)
         if isinstance(event, Start):
             self.prompts_seen = True
             if self.first_start_offset is None:
@@ -166,14 +165,19 @@ class Assembler:
     def settle(self, waited: float = 0.0) -> list[RequestRecord]:
         """At the end of what there is to read: access lines that have waited `waited` seconds
         get their request. Requests under way stay pending (they may finish later)."""
-        out = []
         now = time.monotonic()
-        while self._unclaimed and now - self._unclaimed[0][3] >= waited:
+        assigned = self._assign_waiting(lambda entry: now - entry[3] >= waited)
+        return [self._record(request) for request in assigned if not request.unseen]
+
+    def _assign_waiting(self, overdue: Callable[[tuple[Access, Located, int, float, str]], bool]
+                        ) -> list[_Request]:
+        """Give the access lines waited for longest to their likeliest requests, as long as
+        `overdue` says the oldest has waited enough (see _assign_access)."""
+        assigned = []
+        while self._unclaimed and overdue(self._unclaimed[0]):
             event, item, _, _, key = self._unclaimed.popleft()
-            request = self._assign_access(event, item, key)
-            if not request.unseen:
-                out.append(self._record(request))
-        return out
+            assigned.append(self._assign_access(event, item, key))
+        return assigned
 
     def started_before_window(self, record: RequestRecord, window_start: int) -> bool:
         """True for an access-only record whose request may have begun before `window_start`
@@ -382,10 +386,7 @@ class Assembler:
         """The proxy started again: the requests still under way before it (in this file or
         an earlier one: a restart may truncate its log) were never answered. Access lines
         waiting for their request get it first."""
-        changed = []
-        while self._unclaimed:
-            event, waited, _, _, key = self._unclaimed.popleft()
-            changed.append(self._assign_access(event, waited, key))
+        changed = self._assign_waiting(lambda entry: True)
         lost = list(self._pending)
         return changed + [self._give_up(r, "the proxy restarted before answering") for r in lost]
 

@@ -120,7 +120,8 @@ Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens | Rest
 # -- recognisers --------------------------------------------------------------------------------
 
 REQUEST_RECEIVED = "Request received by LiteLLM:"
-_STARTED = ("Started server process [", "Started parent process [")
+#: uvicorn's lines when the proxy starts: one process, or the parent of several workers.
+STARTED = ("Started server process [", "Started parent process [")
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
 _CALL_ID_KW = Anchored("litellm_call_id", r"['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
 _DONE = Anchored("litellm_call_id=", r"(?P<id>[0-9a-fA-F-]{8,}): (?P<kind>response|streaming chunk) model mismatch")
@@ -174,8 +175,8 @@ def events_from_message(message: str) -> list[Event]:
     """Every event one log message (without its time/level header) carries."""
     events: list[Event] = []
     head = message[:40]
-    if _STARTED[0] in head or _STARTED[1] in head:
-        return [Restart(_STARTED[1] in head)]
+    if STARTED[0] in head or STARTED[1] in head:
+        return [Restart(STARTED[1] in head)]
     if message.startswith(REQUEST_RECEIVED):
         body = parse_body(message[len(REQUEST_RECEIVED):])
         if body is not None:

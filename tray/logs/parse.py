@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 from tray.logs.anchored import Anchored
 from tray.logs.bodies import TEXT_KEYS, message_hint, stored_messages, text_key
 from tray.logs.events import (
-    CALL_ID_MARKER, MARKERS, REQUEST_RECEIVED, Event, Located, Start, events_from_message,
+    CALL_ID_MARKER, MARKERS, REQUEST_RECEIVED, STARTED, Event, Located, Start, events_from_message,
     is_llm_path, response_from_json,
 )
 
@@ -226,8 +226,7 @@ class LineScanner:
                 return
             self._emit(events_from_message(message), offset, time, "debug", out)
             return
-        if text.startswith(("INFO:", "WARNING:", "ERROR:")) and (" HTTP/" in text or "Started server process" in text
-                                                                 or "Started parent process" in text):
+        if text.startswith(("INFO:", "WARNING:", "ERROR:")) and (" HTTP/" in text or _starts_proxy(text)):
             self.stats.saw("plain")
             self._emit(events_from_message(text), offset, None, "plain", out)   # no time on them
             return
@@ -313,6 +312,11 @@ class LineScanner:
             response = response_from_json(value)
             response.finishes = True
             out.append(Located(response, block["offset"], None, block["source"]))
+
+
+def _starts_proxy(text: str) -> bool:
+    """An uvicorn line saying the proxy (or its parent process) started."""
+    return STARTED[0] in text or STARTED[1] in text
 
 
 def _names_a_call_id(data: bytes, start: int, last: int) -> bool:
