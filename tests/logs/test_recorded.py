@@ -23,17 +23,19 @@ SECRETS = ("sk-master-fixture-0000", "sk-fake-upstream-key", "sk-proj-", "sk-liv
 MARKER = re.compile(r"\[req-\d+\]")
 
 
-def load(release: str, fmt: str) -> tuple[list[RequestRecord], list[dict], object]:
+def load(release: str, name: str) -> tuple[list[RequestRecord], list[dict], object]:
+    """A recorded log (`debug`, `json`, `plain`, or a scenario's) read whole, and its truth."""
     folder = FIXTURES / release
-    records, reader, _ = read_whole_file(folder / f"{fmt}.log", secrets=["sk-master-fixture-0000"])
-    truth = [json.loads(line) for line in (folder / f"truth-{fmt}.jsonl").read_text().splitlines()]
+    records, reader, _ = read_whole_file(folder / f"{name}.log", secrets=["sk-master-fixture-0000"])
+    truth = [json.loads(line) for line in (folder / f"truth-{name}.jsonl").read_text().splitlines()]
     return records, truth, reader
 
 
-def by_marker(records: list[RequestRecord]) -> dict[str | None, list[RequestRecord]]:
+def by_marker(records: list[RequestRecord], marker: re.Pattern[str] = MARKER
+              ) -> dict[str | None, list[RequestRecord]]:
     found: dict[str | None, list[RequestRecord]] = collections.defaultdict(list)
     for record in records:
-        markers = MARKER.findall(record.last_user_text)
+        markers = marker.findall(record.last_user_text)
         found[markers[-1] if markers else None].append(record)
     return found
 
@@ -113,9 +115,7 @@ def test_the_same_prompts_to_every_model_at_once_keep_each_answer_with_its_reque
     streamed and not: no text tells them apart, only their call ids. Each is found once under
     its call id with its own model, stream flag, status and messages, and wherever the log
     holds them, its own answer and usage (a mix-up would give one model's answer to another)."""
-    folder = FIXTURES / release
-    records, _, _ = read_whole_file(folder / "same-prompts.log", secrets=["sk-master-fixture-0000"])
-    truth = [json.loads(line) for line in (folder / "truth-same-prompts.jsonl").read_text().splitlines()]
+    records, truth, _ = load(release, "same-prompts")
     assert len(truth) == 18 and len({t["response"] for t in truth}) == 3
     by_id = {record.id: record for record in records}
     assert len(records) == len(by_id) == len(truth)
@@ -145,15 +145,10 @@ def test_other_endpoints_are_found_with_their_prompts(release: str) -> None:
     once under its call id, its text shown as its messages, with its model, stream flag and
     status. A streamed Responses API call writes no outcome line: its access line is its
     outcome (200 on 1.110; older releases fail it with a 500)."""
-    folder = FIXTURES / release
-    records, _, _ = read_whole_file(folder / "endpoints.log", secrets=["sk-master-fixture-0000"])
-    truth = [json.loads(line) for line in (folder / "truth-endpoints.jsonl").read_text().splitlines()]
+    records, truth, _ = load(release, "endpoints")
     assert {t["path"] for t in truth} == {"/v1/completions", "/v1/responses", "/v1/embeddings",
                                           "/v1/chat/completions", "/v1/messages"}
-    found: dict[str | None, list[RequestRecord]] = collections.defaultdict(list)
-    for record in records:
-        markers = END_MARKER.findall(record.last_user_text)
-        found[markers[-1] if markers else None].append(record)
+    found = by_marker(records, END_MARKER)
     assert len(records) == len(truth)
     # 1.74 writes no request body for Anthropic's /v1/messages: such a request is counted, with
     # its status, from its access line alone.
@@ -191,13 +186,12 @@ def test_requests_in_flight_when_the_proxy_is_killed_end_as_errors(release: str)
     """Three requests answered; three waiting on a silent upstream when the proxy is killed
     (SIGKILL) and started again on the same log; three answered after. The three lost have no
     outcome line: each is still found once, as an error saying the proxy restarted first."""
-    folder = FIXTURES / release
-    records, _, _ = read_whole_file(folder / "restart.log", secrets=["sk-master-fixture-0000"])
-    truth = [json.loads(line) for line in (folder / "truth-restart.jsonl").read_text().splitlines()]
-    found = {RESTART_MARKER.findall(record.last_user_text)[-1]: record for record in records}
-    assert len(records) == len(found) == len(truth) == 9
+    records, truth, _ = load(release, "restart")
+    found = by_marker(records, RESTART_MARKER)
+    assert len(records) == len(truth) == 9
     for expected in truth:
-        record = found[expected["marker"]]
+        assert len(found[expected["marker"]]) == 1, expected["marker"]
+        record = found[expected["marker"]][0]
         lost = expected["status_code"] is None
         assert (record.model, record.stream, record.status) == \
             (expected["model"], expected["stream"], "error" if lost else "ok"), expected["marker"]
