@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import re
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from tray.logs.follow import identity_of, open_for_reading
+from tray.logs.ingest import ingest_file
 from tray.logs.reader import read_whole_file
+from tray.logs.tail import last_requests
 from tray.model import RequestRecord
+from tray.store import Checkpoint, Store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RELEASES = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "truth-debug.jsonl").exists())
@@ -216,6 +222,43 @@ def test_one_worker_of_several_starting_fails_no_request(tmp_path: Path) -> None
                                 + parent + b"INFO:     Started server process" + tail)
     errors = [r.error for r in read_whole_file(proxy_restarted)[0] if r.status == "error"]
     assert errors == ["the proxy restarted before answering"] * 3
+
+
+def workers_log(tmp_path: Path, parent: bool) -> tuple[Path, int]:
+    """The recorded restart (a worker of several started again, if `parent`: the proxy's parent
+    line comes first) behind 3 MB of health checks; and where the recorded part begins. A
+    reader of the last requests, or one resuming from a checkpoint there, begins after the
+    parent's line."""
+    head = (b"INFO:     Started parent process [1]\n" if parent else b"") + \
+        b'INFO:     127.0.0.1:50000 - "GET /health/liveliness HTTP/1.1" 200 OK\n' * 45_000
+    path = tmp_path / f"workers-{parent}.log"
+    path.write_bytes(head + (FIXTURES / "litellm-1.110.2" / "restart.log").read_bytes())
+    return path, len(head)
+
+
+def errors_resuming_at(path: Path, offset: int, store_path: Path) -> list[str | None]:
+    """The errors an import resumed from a checkpoint at `offset` stores."""
+    fd = open_for_reading(path)
+    try:
+        identity = identity_of(fd)
+    finally:
+        os.close(fd)
+    assert identity is not None
+    with closing(Store(store_path)) as store:
+        store.commit([], Checkpoint(str(path), identity.device, identity.inode, identity.fingerprint, offset))
+        ingest_file(path, store)
+        return [r.error for r in store.recent() if r.status == "error"]
+
+
+def test_a_reader_beginning_after_the_parent_s_line_knows_the_proxy_runs_workers(tmp_path: Path) -> None:
+    """The last requests, or an import resumed from a checkpoint, begin after the parent's
+    line: the lines before it still tell them the proxy runs workers (tray.logs.lookback)."""
+    lost = ["the proxy restarted before answering"] * 3
+    for parent, expected in ((True, []), (False, lost)):
+        path, recorded = workers_log(tmp_path, parent)
+        records, _ = last_requests(path, 6)
+        assert [r.error for r in records if r.status == "error"] == expected
+        assert errors_resuming_at(path, recorded, tmp_path / f"store-{parent}.sqlite3") == expected
 
 
 @pytest.mark.parametrize("release", RELEASES)

@@ -84,7 +84,9 @@ class Assembler:
         #: Reading a window from the middle of a file (the tail's): outcome lines of requests
         #: begun before it come without their bodies (see _stand_in).
         self.mid_file = False
-        self._supervised = False             # the proxy runs workers under a parent process
+        #: The proxy runs workers under a parent process: seen in the lines, or told by a reader
+        #: that begins after the parent's start line (see tray.logs.lookback).
+        self.supervised = False
         self._coded: set[str] = set()        # ids whose access line was read before finishing
 
     # -- feeding -----------------------------------------------------------------------------
@@ -146,8 +148,8 @@ class Assembler:
         elif isinstance(event, Response):
             changed.extend(self._response(event, item))
         elif isinstance(event, Restart):
-            self._supervised = self._supervised or event.parent
-            if event.parent or not self._supervised:   # not one worker of several restarted
+            self.supervised = self.supervised or event.parent
+            if event.parent or not self.supervised:   # not one worker of several restarted
                 changed.extend(self._restarted())
         elif isinstance(event, Tokens):
             request = self._by_call.get(event.call_id)

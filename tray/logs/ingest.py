@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from tray.logs.follow import FileIdentity, Follower, Waker, identity_of, open_for_reading
+from tray.logs.lookback import runs_workers
 from tray.logs.reader import LogReader, file_time_resolver, read_ahead
 from tray.logs.tail import last_requests
 from tray.model import RequestRecord
@@ -64,6 +65,7 @@ class LogIngestor:
         self.reader = LogReader(self.secrets, None if live else file_time_resolver(self.path))
         if saved is not None and identity is not None:
             self.reader.assembler.replayed = store.access_marks(identity.key)
+            self.reader.assembler.supervised = self._runs_workers(identity, saved.offset)
 
     def _backfill(self, limit: int) -> Checkpoint | None:
         """First start on a file: store its last `limit` requests instead of reading it all,
@@ -85,6 +87,18 @@ class LogIngestor:
         self.store.set_log_facts(str(self.path), reader.formats, self._prompts_seen_before)
         self.total += len(records)
         return checkpoint
+
+    def _runs_workers(self, identity: FileIdentity, offset: int) -> bool:
+        """Whether the lines before a checkpoint at `offset` show the proxy running workers
+        under a parent process (see tray.logs.lookback); False if the file is another now."""
+        try:
+            fd = open_for_reading(self.path)
+        except OSError:
+            return False
+        try:
+            return identity_of(fd) == identity and runs_workers(fd, offset)
+        finally:
+            os.close(fd)
 
     def _checkpoint(self, identity: FileIdentity, offset: int) -> Checkpoint:
         return Checkpoint(str(self.path), identity.device, identity.inode, identity.fingerprint, offset)

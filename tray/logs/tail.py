@@ -18,6 +18,7 @@ from typing import Iterable
 from tray.logs.follow import (
     Chunk, FileIdentity, identity_of, line_start_at_or_before, open_for_reading, read_at,
 )
+from tray.logs.lookback import runs_workers
 from tray.logs.reader import LogReader, file_time_resolver
 from tray.model import RequestRecord
 
@@ -37,9 +38,12 @@ def last_requests(path: Path, limit: int, secrets: Iterable[str] = ()) -> tuple[
         window = FIRST_WINDOW
         seen: list[dict] | None = None        # the last N of the smaller window
         enough_at: int | None = None          # the first window that held N
+        supervised: bool | None = None        # as the lines before the first window say
         while True:
             start = line_start_at_or_before(fd, max(0, size - window))
-            records, reader = _parse_window(fd, path, identity, start, size, secrets)
+            if supervised is None:            # a larger window begins earlier: it reads the rest
+                supervised = runs_workers(fd, start)
+            records, reader = _parse_window(fd, path, identity, start, size, secrets, supervised)
             last = records[-limit:]
             if start == 0:
                 return last, reader
@@ -75,9 +79,10 @@ def read_range(fd: int, reader: LogReader, identity: FileIdentity, start: int, e
 
 
 def _parse_window(fd: int, path: Path, identity: FileIdentity, start: int, end: int,
-                  secrets: Iterable[str]) -> tuple[list[RequestRecord], LogReader]:
+                  secrets: Iterable[str], supervised: bool) -> tuple[list[RequestRecord], LogReader]:
     reader = LogReader(secrets, file_time_resolver(path))
     reader.assembler.mid_file = start > 0
+    reader.assembler.supervised = supervised
     records = read_range(fd, reader, identity, start, end)
     assembler = reader.assembler
     kept = [r for r in records.values() if not assembler.started_before_window(r, start)]
