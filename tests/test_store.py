@@ -25,6 +25,16 @@ def test_rereading_updates_a_request_instead_of_duplicating_it() -> None:
     assert [r.id for r in store.recent()] == ["call-1", "call-2"]
 
 
+def test_the_endpoint_is_kept_and_a_reread_without_it_keeps_it() -> None:
+    """The viewer replays a request at its endpoint: stored beside the contract's fields."""
+    store = Store()
+    store.commit([record(1, endpoint="/v1/embeddings"), record(2)])
+    store.commit([record(1, cost=0.5)])          # read again from a line that does not tell
+    assert store.get("call-1").endpoint == "/v1/embeddings"
+    assert store.get("call-2").endpoint is None
+    assert "endpoint" not in store.get("call-1").to_json()
+
+
 def test_checkpoint_is_saved_with_its_rows() -> None:
     store = Store()
     point = Checkpoint("/var/log/litellm.log", 1, 2, "abc", 4096)

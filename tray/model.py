@@ -47,6 +47,9 @@ class RequestRecord:
     log_offset: int = field(default=-1, compare=False, repr=False)
     #: "file key:offset" of the access line that gave its status: a restart skips that line.
     access_at: str | None = field(default=None, compare=False, repr=False)
+    #: The proxy path it was sent to (`/v1/embeddings`...), where the log tells it: the viewer
+    #: replays it there. Stored; not in the `prompts --json` contract.
+    endpoint: str | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The `prompts --json` object, keys in contract order. Its lists and messages are

@@ -73,6 +73,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX requests_access_at ON requests(access_at);
         """,
     ),
+    (
+        "0006_endpoints",
+        """
+        ALTER TABLE requests ADD COLUMN endpoint TEXT;
+        """,
+    ),
 )
 
 #: Columns the list views read: everything but the message bodies and the response.
@@ -104,6 +110,7 @@ def _row(record: RequestRecord) -> dict[str, Any]:
     data["messages"] = json.dumps(record.messages, ensure_ascii=False)
     data["preview"] = _preview(record)
     data["access_at"] = record.access_at
+    data["endpoint"] = record.endpoint
     return data
 
 
@@ -112,7 +119,9 @@ def _record(row: sqlite3.Row) -> RequestRecord:
     data["stream"] = bool(data.get("stream"))
     data["tags"] = json.loads(data.get("tags") or "[]")
     data["messages"] = json.loads(data["messages"]) if "messages" in data else []
-    return RequestRecord.from_json(data)
+    record = RequestRecord.from_json(data)
+    record.endpoint = data.get("endpoint")
+    return record
 
 
 def _create_private(path: Path) -> None:
@@ -168,7 +177,7 @@ class Store:
     # -- writing -----------------------------------------------------------------------------
     def commit(self, records: Sequence[RequestRecord], checkpoint: Checkpoint | None = None) -> None:
         """Store `records` (insert or update by id) and then `checkpoint`, in one transaction."""
-        columns = [key for key in RECORD_KEYS] + ["preview", "access_at"]
+        columns = [key for key in RECORD_KEYS] + ["preview", "access_at", "endpoint"]
         placeholders = ", ".join(f":{c}" for c in columns)
         # A request read again (after a restart, or as later lines add to it) never loses a
         # fact it had: a value the new version lacks keeps the stored one.

@@ -148,8 +148,8 @@ def test_other_endpoints_are_found_with_their_prompts(release: str) -> None:
     """Legacy completions (`prompt`), the Responses API (`input` as a text, as messages, as
     content parts, after `instructions`), embeddings (one text, two), Anthropic's /v1/messages
     (`system` beside `messages`) and a chat with an image, 11 in flight: each found exactly
-    once under its call id, its text shown as its messages, with its model, stream flag and
-    status. A streamed Responses API call writes no outcome line: its access line is its
+    once under its call id, its text shown as its messages, with its model, stream flag,
+    status and the endpoint it was sent to. A streamed Responses API call writes no outcome line: its access line is its
     outcome (200 on 1.110; older releases fail it with a 500)."""
     records, truth, _ = load(release, "endpoints")
     assert {t["path"] for t in truth} == {"/v1/completions", "/v1/responses", "/v1/embeddings",
@@ -161,6 +161,7 @@ def test_other_endpoints_are_found_with_their_prompts(release: str) -> None:
     bodiless = [t for t in truth if release.startswith("litellm-1.74") and t["path"] == "/v1/messages"]
     assert sorted(r.status_code for r in found[None] if not r.messages) == \
         sorted(t["status_code"] for t in bodiless)
+    assert {r.endpoint for r in found[None]} <= {"/v1/messages"}
     for expected in truth:
         if expected in bodiless:
             continue
@@ -168,8 +169,8 @@ def test_other_endpoints_are_found_with_their_prompts(release: str) -> None:
         assert len(found[expected["marker"]]) == 1, where
         record = found[expected["marker"]][0]
         assert record.id == expected["litellm_call_id"], where
-        assert (record.model, record.stream, record.status_code) == \
-            (expected["model"], expected["stream"], expected["status_code"]), where
+        assert (record.model, record.stream, record.status_code, record.endpoint) == \
+            (expected["model"], expected["stream"], expected["status_code"], expected["path"]), where
         assert record.status == ("ok" if expected["status_code"] == 200 else "error"), where
         assert [(m["role"], m["content"]) for m in record.messages] == \
             [(m["role"], m["content"]) for m in expected["messages"]], where
@@ -181,6 +182,14 @@ def test_other_endpoints_are_found_with_their_prompts(release: str) -> None:
         for field in ("prompt_tokens", "completion_tokens", "total_tokens"):
             if getattr(record, field) is not None and not expected["stream"]:
                 assert getattr(record, field) == expected[field], f"{where} {field}"
+
+
+def test_without_access_lines_the_call_line_tells_the_endpoint() -> None:
+    """LiteLLM 1.74 writes no access lines in JSON mode: a request's endpoint (where the viewer
+    replays it) comes from the function its call line names."""
+    records, _, _ = load("litellm-1.74.15.post2", "json")
+    answered = [r for r in records if r.status == "ok"]
+    assert answered and {r.endpoint for r in answered} == {"/v1/chat/completions"}
 
 
 RESTARTS = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "restart.log").exists())

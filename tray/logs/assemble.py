@@ -57,6 +57,7 @@ class _Request:
     access_only: bool = False
     messages: list[dict[str, Any]] = field(default_factory=list)   # redacted, once
     access_at: str | None = None                   # "file key:offset" of its access line
+    path: str | None = None                        # the path its access line names
     source: str = "debug"                          # format of the line it began on
     unseen: bool = False                           # begun before a window read (see _stand_in)
     text_key: str | None = None                    # where its body held its text: its endpoint
@@ -337,6 +338,7 @@ class Assembler:
 
     def _set_code(self, request: _Request, event: Access, mark: str) -> None:
         request.access_at = mark
+        request.path = event.path
         if request.status_code is None or request.failure is None:
             request.status_code = event.status_code
         if event.status_code >= 400 and request.failure is None:
@@ -427,6 +429,7 @@ class Assembler:
             source=request.source,
             log_offset=request.start_offset,
             access_at=request.access_at,
+            endpoint=request.path or _endpoint(request),
         )
 
 
@@ -482,6 +485,15 @@ def _sent_to(request: _Request, path: str) -> bool:
                 return request.call == function
             return request.text_key is None or request.text_key == key
     return True
+
+
+def _endpoint(request: _Request) -> str | None:
+    """The endpoint a request with no access line was sent to, from the function its call
+    line named, or a legacy completion's `prompt`; None where that does not tell."""
+    for part, key, function in _ENDPOINTS:
+        if request.call == function or (request.call is None and key == "prompt" == request.text_key):
+            return "/v1" + part
+    return None
 
 
 def _merge_response(old: Response | None, new: Response) -> Response:
