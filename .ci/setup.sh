@@ -24,7 +24,14 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test,linux-menus]'
+# The app is installed editable: only a change to pyproject.toml (dependencies, entry points)
+# needs a new install, so a second `make demo` starts at once.
+stamp=.venv/.installed-from
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e '.[test,linux-menus]'
+    echo "$wanted" > "$stamp"
+fi
 
 bash .ci/install-litellm.sh "$LITELLM_VERSION" .venv-litellm
