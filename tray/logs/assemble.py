@@ -489,11 +489,8 @@ def _sent_to(request: _Request, path: str) -> bool:
 
 def _endpoint(request: _Request) -> str | None:
     """The endpoint a request with no access line was sent to, from the function its call
-    line named, or a legacy completion's `prompt`; None where that does not tell."""
-    for part, key, function in _ENDPOINTS:
-        if request.call == function or (request.call is None and key == "prompt" == request.text_key):
-            return "/v1" + part
-    return None
+    line named (None: no call line)."""
+    return next(("/v1" + part for part, _, function in _ENDPOINTS if function == request.call), None)
 
 
 def _merge_response(old: Response | None, new: Response) -> Response:
