@@ -93,3 +93,6 @@ def test_metadata_lines(records: list[RequestRecord]) -> None:
     lines = dict(metadata(by_id(records, "chatcmpl-013")))
     assert lines["tokens in / out / total"] == "11,250 / 20 / 11,270"
     assert lines["status"] == "ok 200" and lines["model"] == "cheap"
+    assert lines["endpoint"] == "not in the log"
+    embedded = RequestRecord("x", endpoint="/v1/embeddings")
+    assert dict(metadata(embedded))["endpoint"] == "/v1/embeddings"

@@ -140,6 +140,7 @@ def metadata(record: RequestRecord) -> list[tuple[str, str]]:
         ("cost", format_cost(record.cost)),
         ("latency", format_latency(record.latency_ms)),
         ("stream", "yes" if record.stream else "no"),
+        ("endpoint", record.endpoint or "not in the log"),
         ("tags", ", ".join(record.tags)),
         ("log format", record.source),
         ("messages", str(len(record.messages))),
