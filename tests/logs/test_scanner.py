@@ -40,6 +40,29 @@ def test_a_long_line_quoting_an_access_line_is_not_taken_for_one() -> None:
     assert [type(e) for e in events_from_message(access)] == [Access]
 
 
+def test_a_prompt_quoting_an_outcome_line_is_not_taken_for_one() -> None:
+    """LiteLLM writes a request's "model mismatch" line and an exception's "Exception occured"
+    at the start of their messages: a prompt quoting them, deep in a call line or in the
+    success kwargs, is neither a finished request nor a failed one (and those long lines are
+    not searched through for them)."""
+    from tray.logs.events import Bind, Cost, Done, Failure, events_from_message
+
+    call_id = "2ff772ac-e037-421f-a620-a8c0b185e188"
+    done = f"litellm_call_id={call_id}: response model mismatch - requested='cheap'"
+    failed = ("litellm.proxy.proxy_server._handle_llm_api_exception(): Exception occured - "
+              f"litellm_call_id={call_id} - boom")
+    quoting = f"why does my log say {done} and then {failed}?"
+    call_line = (f"litellm.acompletion(model='openai/gpt-4o-mini', messages=[{{'role': 'user', "
+                 f"'content': '{'x' * 500} {quoting}'}}], litellm_call_id='{call_id}')")
+    kwargs = ("prometheus Logging - Enters success logging function for kwargs {'litellm_call_id': "
+              f"'{call_id}', 'messages': [{{'role': 'user', 'content': '{'x' * 500} {quoting}'}}], "
+              "'response_cost': 0.5}")
+    assert [type(e) for e in events_from_message(call_line)] == [Bind]
+    assert [type(e) for e in events_from_message(kwargs)] == [Cost, Done]
+    assert [type(e) for e in events_from_message(done)] == [Done]
+    assert [type(e) for e in events_from_message(failed)] == [Failure]
+
+
 def test_anchored_searches_find_what_the_regex_search_finds() -> None:
     from tray.logs import events, parse
     from tray.logs.anchored import Anchored

@@ -124,8 +124,13 @@ REQUEST_RECEIVED = "Request received by LiteLLM:"
 STARTED = ("Started server process [", "Started parent process [")
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
 _CALL_ID_KW = Anchored("litellm_call_id", r"['\"]?\s*[=:]\s*['\"]?(?P<id>[0-9a-fA-F-]{8,})")
-_DONE = Anchored("litellm_call_id=", r"(?P<id>[0-9a-fA-F-]{8,}): (?P<kind>response|streaming chunk) model mismatch")
+#: Written at the start of its message; the long lines that name a call id further in are
+#: not searched through for it.
+_DONE = re.compile(r"litellm_call_id=(?P<id>[0-9a-fA-F-]{8,}): (?P<kind>response|streaming chunk) model mismatch")
 _FAILURE = Anchored("Exception occured - ", r"(?:litellm_call_id=(?P<id>[0-9a-fA-F-]+|None) - )?(?P<msg>.*)", re.S)
+#: "Exception occured" comes this early in an exception's message (after the function that
+#: reports it): the text of a prompt further in is never taken for one.
+EXCEPTION_WITHIN = 400
 _FAILED_GROUP = re.compile(r"Received Model Group=(?P<group>[^\s.,]+)|Invalid model name passed in model=(?P<bad>[^\s.,]+)")
 _LEADING_CODE = re.compile(r"^(?P<code>[45]\d\d): ")
 _MODEL_RESPONSE = "Async Response: ModelResponse("
@@ -187,7 +192,7 @@ def events_from_message(message: str) -> list[Event]:
         if access and is_llm_path(access["path"]):
             events.append(Access(access["method"], access["path"], int(access["code"])))
             return events
-    if "Exception occured" in message:
+    if "Exception occured" in message[:EXCEPTION_WITHIN]:
         if "_handle_llm_api_exception" not in message and "litellm_call_id=" not in message:
             # auth refusals (no request body was read: the access line counts them) and
             # LiteLLM's own callback errors ("prometheus Layer Error") are not request failures
@@ -199,7 +204,7 @@ def events_from_message(message: str) -> list[Event]:
     if message.startswith(_SUCCESS_KWARGS):
         return _success_kwargs(message)
     if "litellm_call_id" in message:
-        done = _DONE.search(message)
+        done = _DONE.match(message)
         if done:
             events.append(Done(done["id"], done["kind"] != "response"))
             return events
