@@ -192,6 +192,36 @@ def test_without_access_lines_the_call_line_tells_the_endpoint() -> None:
     assert answered and {r.endpoint for r in answered} == {"/v1/chat/completions"}
 
 
+UPSTREAMS = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "upstream.log").exists())
+UP_MARKER = re.compile(r"\[up-\d+\]")
+
+
+@pytest.mark.parametrize("release", UPSTREAMS)
+@pytest.mark.parametrize("name", ["upstream", "upstream-json"])
+def test_a_real_upstream_s_answers_go_to_their_requests(release: str, name: str) -> None:
+    """Calling a real upstream (not `mock_response`), LiteLLM logs each raw answer with its
+    usage, naming no request; an answer is given only where a single request under way can own
+    it. Each chat sent one by one and not streamed gets its answer and token counts; of six sent
+    at once, none gets another's."""
+    records, truth, _ = load(release, name)
+    found = by_marker(records, UP_MARKER)
+    assert len(records) == len(truth) == 12
+    for expected in truth:
+        where = f"{release} {name} {expected['marker']}"
+        [record] = found[expected["marker"]]
+        assert (record.model, record.stream, record.status) == (expected["model"], expected["stream"], "ok"), where
+        if has_access_lines(release, "json" if name.endswith("json") else "debug"):
+            assert record.status_code == expected["status_code"], where
+        if record.response is not None or record.total_tokens is not None:
+            assert record.response == expected["response"], where
+            assert (record.prompt_tokens, record.completion_tokens, record.total_tokens) == \
+                (expected["prompt_tokens"], expected["completion_tokens"], expected["total_tokens"]), where
+    one_by_one = [t for t in truth if t["marker"] <= "[up-06]" and not t["stream"]]
+    assert len(one_by_one) == 5
+    assert [found[t["marker"]][0].response for t in one_by_one] == [t["response"] for t in one_by_one]
+    assert all(found[t["marker"]][0].total_tokens == t["total_tokens"] for t in one_by_one)
+
+
 RESTARTS = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "restart.log").exists())
 RESTART_MARKER = re.compile(r"\[rst-\d+\]")
 

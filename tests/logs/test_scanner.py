@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 from tray.logs.parse import _ANSI, LineScanner, _decode
@@ -115,3 +116,25 @@ def test_quoted_literals_are_found_as_the_regex_finds_them() -> None:
                 assert search.search(text, pos) == (theirs and (theirs["q"], theirs["text"])), (text, pos)
                 found[search.literal] += theirs is not None
     assert min(found.values()) >= 1000, found
+
+
+def test_a_raw_response_is_read_only_when_it_is_an_answer() -> None:
+    """LiteLLM logs "RAW RESPONSE:" and the upstream's answer on the next line; with
+    `mock_response` a plain text, for a stream a coroutine's repr: neither is read (nor costs
+    more than a look at the next line)."""
+    from tray.logs.events import Response
+
+    head = b"07:14:08 - LiteLLM:DEBUG: litellm_logging.py:1910 - RAW RESPONSE:\n"
+    answer = (b'{"id": "chatcmpl-1", "model": "gpt-4o-mini", "choices": [{"index": 0, "message": '
+              b'{"role": "assistant", "content": "Hi there"}}], "usage": {"prompt_tokens": 3, '
+              b'"completion_tokens": 2, "total_tokens": 5}}\n\n')
+    for other in (b"my-original-response\n\n", b"<coroutine object OpenAIChatCompletion.async_streaming>\n\n"):
+        scanner = LineScanner()
+        assert scanner._interesting_lines(head + other, 0) == []
+        assert scanner.scan(head + other, 0) == []
+    [located] = LineScanner().scan(head + answer, 0)
+    assert located.event == Response("Hi there", 3, 2, 5, "gpt-4o-mini", in_flight=True)
+    as_json = json.dumps({"message": (head[52:] + answer).decode(), "level": "DEBUG"}).encode() + b"\n"
+    assert as_json.startswith(b'{"message": "RAW RESPONSE:\\n{')
+    [located] = LineScanner().scan(as_json, 0)
+    assert located.event == Response("Hi there", 3, 2, 5, "gpt-4o-mini", in_flight=True)

@@ -247,6 +247,25 @@ def build_endpoint_requests() -> list[dict[str, Any]]:
     return specs
 
 
+def build_upstream_requests(phase: str) -> list[dict[str, Any]]:
+    """Chats to models served by a real (local) upstream, not `mock_response` (see
+    tests/support/upstream.py): `one-by-one`, six requests sent one after another (streamed
+    and not, a conversation with a system prompt, two models); `at-once`, six sent together,
+    three to each model. Markers ``[up-01]``..."""
+    first = {"one-by-one": 1, "at-once": 7}[phase]
+    specs = []
+    for n in range(6):
+        model = ("upstream-mini", "upstream-4o")[n % 2]
+        messages = [_user(f"Tell me about upstream answers, {phase} {n}.")]
+        if n == 2:
+            messages = [_system("Answer briefly."), _user("Hi."), _assistant("Hello."), *messages]
+        body: dict[str, Any] = {"model": model, "messages": messages}
+        if n == 3:
+            body.update(stream=True, stream_options={"include_usage": True})
+        specs.append({"body": body, "expect": "ok", "key": None, "marker": f"[up-{first + n:02d}]"})
+    return specs
+
+
 def build_restart_requests(phase: str) -> list[dict[str, Any]]:
     """Traffic around a proxy killed with requests in flight (see tests/fixtures/record.py):
     `before` (answered), `hanging` (sent to an upstream that never answers: in flight when the

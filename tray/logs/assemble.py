@@ -360,7 +360,8 @@ class Assembler:
                 return []
             by_id.response = _merge_response(by_id.response, event)
             return [by_id]
-        pool = [*self._pending, *self._recent]
+        # An upstream's raw answer comes while its request is under way, after its call line.
+        pool = [r for r in self._pending if r.call_id] if event.in_flight else [*self._pending, *self._recent]
         owners = [r for r in pool if r.response is None and r.failure is None
                   and (r.finished or r.call_id or event.finishes)
                   and not r.access_only and not r.body.get("stream")

@@ -93,6 +93,7 @@ class Response:
     model: str | None = None
     call_id: str | None = None
     finishes: bool = False         # the guide format: a response is the request's outcome
+    in_flight: bool = False        # written before its request's outcome (see raw_response)
 
 
 @dataclass(slots=True)
@@ -120,6 +121,8 @@ Event = Start | Bind | Done | Failure | Access | Cost | Response | Tokens | Rest
 # -- recognisers --------------------------------------------------------------------------------
 
 REQUEST_RECEIVED = "Request received by LiteLLM:"
+#: LiteLLM's log of what a real upstream answered (never written for `mock_response`).
+RAW_RESPONSE = "RAW RESPONSE:"
 #: uvicorn's lines when the proxy starts: one process, or the parent of several workers.
 STARTED = ("Started server process [", "Started parent process [")
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+"\s+(?P<code>\d{3})')
@@ -150,6 +153,7 @@ MARKERS: tuple[bytes, ...] = (
     b"Async Response: ModelResponse",
     b"Exception occured",
     b" process [",              # uvicorn's "Started server process [", "Started parent process ["
+    RAW_RESPONSE.encode(),
 )
 
 #: An access line is short: a longer message quoting one (a prompt in a kwargs dump) is not one.
@@ -187,6 +191,10 @@ def events_from_message(message: str) -> list[Event]:
         if body is not None:
             events.append(Start(body))
         return events
+    if message.startswith(RAW_RESPONSE):
+        answer = parse_body(message[len(RAW_RESPONSE):])
+        response = raw_response(answer) if answer is not None else None
+        return [response] if response is not None else []
     if len(message) <= ACCESS_LINE_MAX and " HTTP/" in message:
         access = _ACCESS.search(message)
         if access and is_llm_path(access["path"]):
@@ -338,6 +346,17 @@ def _unquote(quote: str, body: str) -> str:
     except (ValueError, SyntaxError):
         return body
     return value if isinstance(value, str) else body
+
+
+def raw_response(data: dict[str, Any]) -> Response | None:
+    """An upstream's chat completion as LiteLLM logs it after "RAW RESPONSE:" (a streamed one
+    logs no answer there), or None if it holds no answer. It names no request, and comes
+    while its request is under way: see tray.logs.assemble."""
+    response = response_from_json(data)
+    if response.text is None and response.total_tokens is None:
+        return None
+    response.in_flight = True
+    return response
 
 
 def response_from_json(data: dict[str, Any]) -> Response:

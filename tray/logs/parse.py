@@ -18,8 +18,8 @@ from typing import Callable, Iterable
 from tray.logs.anchored import Anchored
 from tray.logs.bodies import TEXT_KEYS, message_hint, stored_messages, text_key
 from tray.logs.events import (
-    CALL_ID_MARKER, MARKERS, REQUEST_RECEIVED, STARTED, Event, Located, Start, events_from_message,
-    is_llm_path, response_from_json,
+    CALL_ID_MARKER, MARKERS, RAW_RESPONSE, REQUEST_RECEIVED, STARTED, Event, Located, Start,
+    events_from_message, is_llm_path, raw_response, response_from_json,
 )
 
 _ANSI = Anchored("\x1b", r"\[[0-9;]*[A-Za-z]")
@@ -201,7 +201,8 @@ class LineScanner:
                     at = data.rfind(marker, pos, at)
                     continue
                 start = max(data.rfind(b"\n", pos, at) + 1, pos)
-                if marker != CALL_ID_MARKER or _names_a_call_id(data, start, at):
+                if (marker != CALL_ID_MARKER or _names_a_call_id(data, start, at)) \
+                        and (marker != _RAW_MARKER or _raw_json_follows(data, at)):
                     lines[start] = end
                 at = data.rfind(marker, pos, start)
         return sorted(lines.items())
@@ -219,11 +220,14 @@ class LineScanner:
             self.stats.saw("debug")
             time = self.times.resolve(header["time"])
             message = header["message"]
-            if message.startswith(REQUEST_RECEIVED) and not message[len(REQUEST_RECEIVED):].strip():
-                # the body follows on the next line(s): one JSON line, or indented JSON
-                self._block = {"kind": "Body", "offset": offset, "time": time, "parts": [], "size": 0,
-                               "source": "debug"}
-                return
+            for kind, title in (("Body", REQUEST_RECEIVED), ("Raw", RAW_RESPONSE)):
+                if message.startswith(title) and not message[len(title):].strip() \
+                        and data[end + 1:end + 2] in (b"{", b""):
+                    # the JSON follows on the next line(s): one line, or indented (what
+                    # `mock_response` writes as its raw response, a plain text, is not read)
+                    self._block = {"kind": kind, "offset": offset, "time": time, "parts": [], "size": 0,
+                                   "source": "debug"}
+                    return
             self._emit(events_from_message(message), offset, time, "debug", out)
             return
         if text.startswith(("INFO:", "WARNING:", "ERROR:")) and (" HTTP/" in text or _starts_proxy(text)):
@@ -308,6 +312,10 @@ class LineScanner:
             offset = self._guide_start[0] if self._guide_start else block["offset"]
             self._guide_start = None
             self._emit([Start(value)], offset, block["time"], block["source"], out)
+        elif block["kind"] == "Raw":
+            response = raw_response(value)
+            if response is not None:
+                out.append(Located(response, block["offset"], block["time"], block["source"]))
         else:
             response = response_from_json(value)
             response.finishes = True
@@ -317,6 +325,16 @@ class LineScanner:
 def _starts_proxy(text: str) -> bool:
     """An uvicorn line saying the proxy (or its parent process) started."""
     return STARTED[0] in text or STARTED[1] in text
+
+
+_RAW_MARKER = RAW_RESPONSE.encode()
+
+
+def _raw_json_follows(data: bytes, at: int) -> bool:
+    """Whether JSON follows "RAW RESPONSE:" at `at` (on the next line, or after an escaped
+    newline in a JSON log line): what `mock_response` and streams log there is no answer."""
+    follows = data[at + len(_RAW_MARKER):at + len(_RAW_MARKER) + 3]
+    return follows.startswith((b"\n{", b"\r\n{", b"\\n{")) or len(follows) < 3
 
 
 def _names_a_call_id(data: bytes, start: int, last: int) -> bool:
