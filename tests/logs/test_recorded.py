@@ -220,6 +220,8 @@ def test_a_real_upstream_s_answers_go_to_their_requests(release: str, name: str)
     assert len(one_by_one) == 5
     assert [found[t["marker"]][0].response for t in one_by_one] == [t["response"] for t in one_by_one]
     assert all(found[t["marker"]][0].total_tokens == t["total_tokens"] for t in one_by_one)
+    shown = json.dumps([r.to_json() for r in records])
+    assert not [secret for secret in SECRETS if secret in shown]     # the upstream's key among them
 
 
 RESTARTS = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "restart.log").exists())
