@@ -35,6 +35,8 @@ def test_log_parses_with_the_real_reader(proxy: DemoProxy) -> None:
     assert all(r.status_code == 500 and "InternalServerError" in (r.error or "") for r in failed)
     assert any(r.tags for r in records)
     assert reader.prompts_visible
+    answered = [r for r in records if r.status == "ok" and not r.stream]
+    assert answered and all(r.response and r.last_user_text in r.response and r.total_tokens for r in answered)
 
 
 def test_endpoints_answer_like_litellm(proxy: DemoProxy) -> None:

@@ -41,6 +41,11 @@ PROMPTS = (
     "What is 17 * {n}? Answer with the number only.",
     "Review this SQL: SELECT * FROM requests WHERE id = {n};",
 )
+def _answer(prompt: str) -> str:
+    """The demo model's reply: it says what it was asked, and that it is the demo."""
+    return f"(Demo answer) You asked: \"{prompt}\". A real model would answer here."
+
+
 DEMO_BUDGET = 5.0          # $ per month: the demo starts near 40 % of it and climbs
 
 
@@ -166,12 +171,14 @@ class DemoProxy:
                 c.tag_spend[tag] = (count + 1, spent + cost)
             c.latency.setdefault(model, []).append(latency)
             self.served += 1
-        self._write(self._lines(call_id, model, deployment, messages, tags, stream, fail))
+        usage = {"completion_tokens": tokens_out, "prompt_tokens": tokens_in, "total_tokens": tokens_in + tokens_out}
+        self._write(self._lines(call_id, model, deployment, messages, tags, stream, fail, usage))
         return call_id
 
     def _lines(self, call_id: str, model: str, deployment: str, messages: list[dict[str, str]],
-               tags: list[str], stream: bool, fail: bool) -> list[str]:
-        """The lines LiteLLM 1.110 writes for one request with `--detailed_debug`."""
+               tags: list[str], stream: bool, fail: bool, usage: dict[str, int]) -> list[str]:
+        """The lines LiteLLM 1.110 writes for one request with `--detailed_debug`, its model
+        on a real upstream (whose raw answer it logs, for a request not streamed)."""
         clock = time.strftime("%H:%M:%S", time.localtime(self.clock()))
         body: dict[str, Any] = {"model": model, "messages": messages}
         metadata: dict[str, Any] = {"user_api_key_user_id": "default_user_id"}
@@ -205,6 +212,13 @@ class DemoProxy:
                 f'INFO:     127.0.0.1:{port} - "POST /v1/chat/completions HTTP/1.1" 500 Internal Server Error',
             ]
         else:
+            if not stream:
+                answer = {"id": f"chatcmpl-{call_id[:8]}", "object": "chat.completion", "model": deployment,
+                          "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                              "role": "assistant", "content": _answer(messages[-1]["content"])}}],
+                          "usage": usage}
+                lines += [f"{clock} - LiteLLM:DEBUG: litellm_logging.py:1910 - RAW RESPONSE:",
+                          json.dumps(answer, ensure_ascii=False), ""]
             lines += [
                 f"{clock} - LiteLLM Proxy:DEBUG: common_request_processing.py:1884 - "
                 f"litellm_call_id={call_id}: response model mismatch - requested='{model}' "
