@@ -202,16 +202,22 @@ def test_a_real_upstream_s_answers_go_to_their_requests(release: str, name: str)
     """Calling a real upstream (not `mock_response`), LiteLLM logs each raw answer with its
     usage, naming no request; an answer is given only where a single request under way can own
     it. Each chat sent one by one and not streamed gets its answer and token counts; of six sent
-    at once, none gets another's."""
+    at once, none gets another's. The upstream's own refusals (a rate limit, a server error)
+    are failures with the upstream's status code and words."""
     records, truth, _ = load(release, name)
     found = by_marker(records, UP_MARKER)
-    assert len(records) == len(truth) == 12
+    assert len(records) == len(truth) == 14
     for expected in truth:
         where = f"{release} {name} {expected['marker']}"
         [record] = found[expected["marker"]]
-        assert (record.model, record.stream, record.status) == (expected["model"], expected["stream"], "ok"), where
-        if has_access_lines(release, "json" if name.endswith("json") else "debug"):
-            assert record.status_code == expected["status_code"], where
+        status = "ok" if expected["status_code"] == 200 else "error"
+        assert (record.model, record.stream, record.status) == (expected["model"], expected["stream"], status), where
+        if status == "error" or has_access_lines(release, "json" if name.endswith("json") else "debug"):
+            assert record.status_code == expected["status_code"], where   # an error's class tells it
+        if status == "error":
+            code = expected["status_code"]
+            assert record.error and f"Upstream says {code}" in record.error, where
+            assert ("RateLimitError" if code == 429 else "InternalServerError") in record.error, where
         if record.response is not None or record.total_tokens is not None:
             assert record.response == expected["response"], where
             assert (record.prompt_tokens, record.completion_tokens, record.total_tokens) == \

@@ -251,7 +251,12 @@ def build_upstream_requests(phase: str) -> list[dict[str, Any]]:
     """Chats to models served by a real (local) upstream, not `mock_response` (see
     tests/support/upstream.py): `one-by-one`, six requests sent one after another (streamed
     and not, a conversation with a system prompt, two models); `at-once`, six sent together,
-    three to each model. Markers ``[up-01]``..."""
+    three to each model; `refused`, two the upstream refuses, one by one: a rate limit (429)
+    and a server error (500). Markers ``[up-01]``..."""
+    if phase == "refused":
+        return [{"body": {"model": "upstream-mini", "messages": [_user(f"Please fail [upstream-{status}].")]},
+                 "expect": "error", "key": None, "marker": f"[up-{13 + n:02d}]"}
+                for n, status in enumerate((429, 500))]
     first = {"one-by-one": 1, "at-once": 7}[phase]
     specs = []
     for n in range(6):

@@ -4,6 +4,8 @@ With `mock_response` LiteLLM never makes the upstream HTTP call, so what it logs
 call (the request it sends, the raw response) only shows with a real upstream: this one.
 It answers chat completions, streamed or not, with a text that names the last user message
 and usage that counts its words; `answer` and `usage` say what it answered, for the truth.
+A last user message holding `[upstream-429]` or `[upstream-500]` gets that HTTP error instead,
+as OpenAI sends it (a rate limit, a server error).
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class _Handler(BaseHTTPRequestHandler):
         counts = usage(messages, text)
         model = body.get("model", "gpt-4o-mini")
         time.sleep(self.delay)
+        for status, kind in ((429, "rate_limit_exceeded"), (500, "server_error")):
+            if f"[upstream-{status}]" in text:
+                self._error(status, kind)
+                return
         if body.get("stream"):
             self._stream(model, text, counts)
             return
@@ -50,6 +56,15 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": counts,
         }).encode()
         self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, kind: str) -> None:
+        data = json.dumps({"error": {"message": f"Upstream says {status} ({kind}).", "type": kind,
+                                     "param": None, "code": kind}}).encode()
+        self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.end_headers()
