@@ -222,7 +222,7 @@ class LineScanner:
             message = header["message"]
             for kind, title in (("Body", REQUEST_RECEIVED), ("Raw", RAW_RESPONSE)):
                 if message.startswith(title) and not message[len(title):].strip() \
-                        and data[end + 1:end + 2] in (b"{", b""):
+                        and (kind == "Body" or data[end + 1:end + 2] in (b"{", b"")):
                     # the JSON follows on the next line(s): one line, or indented (what
                     # `mock_response` writes as its raw response, a plain text, is not read)
                     self._block = {"kind": kind, "offset": offset, "time": time, "parts": [], "size": 0,
