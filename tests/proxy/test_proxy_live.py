@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.litellm_proxy import (
@@ -60,23 +61,47 @@ def install_config(config: Path, home: Path) -> None:
     shutil.copy(config, target)
 
 
-def test_status_agrees_with_the_client(tmp_path: Path, isolated_user_dirs: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture) -> None:
+def counted_by_litellm(url: str) -> float:
+    """LiteLLM's own request counter, read from /metrics with prometheus_client's parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{url}/metrics/", headers={"Authorization": f"Bearer {MASTER_KEY}"}, timeout=30).text
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == "litellm_proxy_total_requests_metric_total")
+
+
+def traffic_and_status(tmp_path: Path, capsys: pytest.CaptureFixture
+                       ) -> tuple[list[dict[str, Any]], dict[str, Any], float, str]:
+    """Scripted traffic through a fresh proxy; then what `status --json` says, what LiteLLM's
+    counter says, and the proxy's URL."""
     port = free_port()
     config = write_config(tmp_path, port)
-    install_config(config, isolated_user_dirs)
-    monkeypatch.setenv("LITELLM_MASTER_KEY", MASTER_KEY)
     with LiteLLMProxy(config, port, tmp_path / "litellm.log") as proxy:
         truth = run_traffic(proxy.base_url, MASTER_KEY, n_rounds=2, concurrency=8)
         # LiteLLM counts a request in a callback that runs after the answer was sent: give the
         # last ones a moment to land (bounded), then compare.
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 30
         status = status_json(capsys, proxy.base_url)
         while status["requests"]["total"] != len(truth) and time.monotonic() < deadline:
             time.sleep(0.5)
             status = status_json(capsys, proxy.base_url)
+        return truth, status, counted_by_litellm(proxy.base_url), proxy.base_url
 
-    assert status["proxy"] == {"url": proxy.base_url, "up": True, "error": None}
+
+def test_status_agrees_with_the_client(tmp_path: Path, isolated_user_dirs: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture) -> None:
+    install_config(write_config(tmp_path, 0), isolated_user_dirs)
+    monkeypatch.setenv("LITELLM_MASTER_KEY", MASTER_KEY)
+    for attempt in range(2):
+        truth, status, counted, url = traffic_and_status(tmp_path / f"run-{attempt}", capsys)
+        # Once in some 40 runs on a loaded machine, LiteLLM's own counter never counted one of
+        # the 43 requests. That is the proxy's miss, not the app's: the traffic is sent again
+        # to a fresh proxy, once. The app must say what LiteLLM counted, whatever it counted.
+        assert status["requests"]["total"] == counted
+        if counted == len(truth):
+            break
+
+    assert status["proxy"] == {"url": url, "up": True, "error": None}
     assert [e for e in status["errors"] if not e.startswith("log:")] == []
     requests = status["requests"]
     assert requests["total"] == len(truth)
