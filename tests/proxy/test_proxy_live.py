@@ -94,9 +94,10 @@ def test_status_agrees_with_the_client(tmp_path: Path, isolated_user_dirs: Path,
     monkeypatch.setenv("LITELLM_MASTER_KEY", MASTER_KEY)
     for attempt in range(2):
         truth, status, counted, url = traffic_and_status(tmp_path / f"run-{attempt}", capsys)
-        # Once in some 40 runs on a loaded machine, LiteLLM's own counter never counted one of
-        # the 43 requests. That is the proxy's miss, not the app's: the traffic is sent again
-        # to a fresh proxy, once. The app must say what LiteLLM counted, whatever it counted.
+        # LiteLLM's own counter was once seen never to count one of the 43 requests (in CI, on
+        # a loaded machine, 30 s after the last answer). That is the proxy's miss, not the
+        # app's: the traffic is sent again to a fresh proxy, once. Either way the app must say
+        # what LiteLLM counted.
         assert status["requests"]["total"] == counted
         if counted == len(truth):
             break
