@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, Iterable, TypeVar
 
-from tray.logs.bodies import message_hint, stored_messages, text_key
+from tray.logs.bodies import ENDPOINTS, message_hint, stored_messages, text_key
 from tray.logs.events import (
     Access, Bind, Cost, Done, Failure, Located, Response, Restart, Start, Tokens,
 )
@@ -465,22 +465,12 @@ def _began_before(request: _Request, file_key: str, offset: int) -> bool:
     return request.file_key != file_key or request.start_offset < offset
 
 
-#: Endpoints told apart, by a piece of their path (first match wins), with the key their
-#: bodies hold their text under and the LiteLLM function the proxy calls for them.
-_ENDPOINTS = (("/chat/completions", "messages", "acompletion"),
-              ("/completions", "prompt", "atext_completion"),
-              ("/responses", "input", "aresponses"),
-              ("/embeddings", "input", "aembedding"),
-              ("/moderations", "input", "amoderation"),
-              ("/messages", "messages", "anthropic_messages"))
-
-
 def _sent_to(request: _Request, path: str) -> bool:
     """Could `request` have been sent to `path`? The function its call line named says so;
     else the key its body held its text under (a chat's `messages`, a legacy completion's
     `prompt`, `input` for the rest). A request with neither, or an endpoint not listed, could
     have been sent anywhere."""
-    for part, key, function in _ENDPOINTS:
+    for part, key, function in ENDPOINTS:
         if part in path:
             if request.call is not None:
                 return request.call == function
@@ -491,7 +481,7 @@ def _sent_to(request: _Request, path: str) -> bool:
 def _endpoint(request: _Request) -> str | None:
     """The endpoint a request with no access line was sent to, from the function its call
     line named (None: no call line)."""
-    return next(("/v1" + part for part, _, function in _ENDPOINTS if function == request.call), None)
+    return next(("/v1" + part for part, _, function in ENDPOINTS if function == request.call), None)
 
 
 def _merge_response(old: Response | None, new: Response) -> Response:

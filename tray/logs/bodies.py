@@ -25,6 +25,20 @@ HINT_CHARS = 80
 #: Where a request body keeps its text, besides chat's `messages`.
 TEXT_KEYS = ("system", "instructions", "prompt", "input")
 
+#: Endpoints told apart, by a piece of their path (first match wins), with the key their
+#: bodies hold their text under and the LiteLLM function the proxy calls for them.
+ENDPOINTS = (("/chat/completions", "messages", "acompletion"),
+             ("/completions", "prompt", "atext_completion"),
+             ("/responses", "input", "aresponses"),
+             ("/embeddings", "input", "aembedding"),
+             ("/moderations", "input", "amoderation"),
+             ("/messages", "messages", "anthropic_messages"))
+
+
+def endpoint_of(path: str | None) -> str | None:
+    """Which of ENDPOINTS `path` is (its piece of path), None if none of them."""
+    return next((part for part, _, _ in ENDPOINTS if path and part in path), None)
+
 
 def conversation(body: dict[str, Any]) -> list[Any]:
     """The request's messages, whatever the endpoint (see the module's docstring)."""

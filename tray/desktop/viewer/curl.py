@@ -11,6 +11,7 @@ import json
 import shlex
 from typing import Any
 
+from tray.logs.bodies import endpoint_of
 from tray.model import RequestRecord
 from tray.redact import redact_any
 
@@ -18,15 +19,8 @@ AUTH_HEADER = '-H "Authorization: Bearer $LITELLM_MASTER_KEY"'
 
 
 CHAT = "/v1/chat/completions"
-#: The APIs a body is written for, by a piece of their path (first match wins).
-APIS = ("/chat/completions", "/completions", "/responses", "/embeddings", "/moderations", "/messages")
 #: Anthropic's messages API requires `max_tokens`; a record does not keep the one sent.
 ANTHROPIC_MAX_TOKENS = 1024
-
-
-def api_of(endpoint: str | None) -> str:
-    """Which API `endpoint` speaks (one of APIS); chat completions where it is not known."""
-    return next((api for api in APIS if endpoint and api in endpoint), APIS[0])
 
 
 def request_body(record: RequestRecord) -> dict[str, Any]:
@@ -37,7 +31,7 @@ def request_body(record: RequestRecord) -> dict[str, Any]:
     turns = [m for m in messages if m.get("role") != "system"]
     texts = [m.get("content", "") for m in turns]
     text_or_texts = texts[0] if len(texts) == 1 else texts
-    api = api_of(record.endpoint)
+    api = endpoint_of(record.endpoint) or endpoint_of(CHAT)     # chat where the log does not tell
     body: dict[str, Any] = {"model": record.model}
     if api == "/completions":
         body["prompt"] = text_or_texts
