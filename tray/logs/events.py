@@ -180,11 +180,16 @@ def parse_body(text: str) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+def starts_proxy(text: str) -> bool:
+    """Whether `text` holds one of uvicorn's start lines (see STARTED)."""
+    return STARTED[0] in text or STARTED[1] in text
+
+
 def events_from_message(message: str) -> list[Event]:
     """Every event one log message (without its time/level header) carries."""
     events: list[Event] = []
     head = message[:40]
-    if STARTED[0] in head or STARTED[1] in head:
+    if starts_proxy(head):
         return [Restart(STARTED[1] in head)]
     if message.startswith(REQUEST_RECEIVED):
         body = parse_body(message[len(REQUEST_RECEIVED):])

@@ -18,8 +18,8 @@ from typing import Callable, Iterable
 from tray.logs.anchored import Anchored
 from tray.logs.bodies import TEXT_KEYS, message_hint, stored_messages, text_key
 from tray.logs.events import (
-    CALL_ID_MARKER, MARKERS, RAW_RESPONSE, REQUEST_RECEIVED, STARTED, Event, Located, Start,
-    events_from_message, is_llm_path, raw_response, response_from_json,
+    CALL_ID_MARKER, MARKERS, RAW_RESPONSE, REQUEST_RECEIVED, Event, Located, Start,
+    events_from_message, is_llm_path, raw_response, response_from_json, starts_proxy,
 )
 
 _ANSI = Anchored("\x1b", r"\[[0-9;]*[A-Za-z]")
@@ -221,16 +221,15 @@ class LineScanner:
             time = self.times.resolve(header["time"])
             message = header["message"]
             for kind, title in (("Body", REQUEST_RECEIVED), ("Raw", RAW_RESPONSE)):
-                if message.startswith(title) and not message[len(title):].strip() \
-                        and (kind == "Body" or data[end + 1:end + 2] in (b"{", b"")):
-                    # the JSON follows on the next line(s): one line, or indented (what
-                    # `mock_response` writes as its raw response, a plain text, is not read)
+                if message.startswith(title) and not message[len(title):].strip():
+                    # the JSON follows on the next line(s): one line, or indented (a raw
+                    # response's line is read only with JSON after it: _raw_json_follows)
                     self._block = {"kind": kind, "offset": offset, "time": time, "parts": [], "size": 0,
                                    "source": "debug"}
                     return
             self._emit(events_from_message(message), offset, time, "debug", out)
             return
-        if text.startswith(("INFO:", "WARNING:", "ERROR:")) and (" HTTP/" in text or _starts_proxy(text)):
+        if text.startswith(("INFO:", "WARNING:", "ERROR:")) and (" HTTP/" in text or starts_proxy(text)):
             self.stats.saw("plain")
             self._emit(events_from_message(text), offset, None, "plain", out)   # no time on them
             return
@@ -320,11 +319,6 @@ class LineScanner:
             response = response_from_json(value)
             response.finishes = True
             out.append(Located(response, block["offset"], None, block["source"]))
-
-
-def _starts_proxy(text: str) -> bool:
-    """An uvicorn line saying the proxy (or its parent process) started."""
-    return STARTED[0] in text or STARTED[1] in text
 
 
 _RAW_MARKER = RAW_RESPONSE.encode()
