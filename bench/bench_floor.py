@@ -30,7 +30,6 @@ import os
 import pickle
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,7 +38,7 @@ from typing import Callable
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench_ingest import FIXTURES, GREP_PATTERN, build_log, run_python  # noqa: E402
+from bench_ingest import FIXTURES, build_log, run_grep, run_python  # noqa: E402
 from tray.logs.bodies import stored_messages  # noqa: E402
 from tray.logs.events import MARKERS, REQUEST_RECEIVED  # noqa: E402
 from tray.model import RequestRecord  # noqa: E402
@@ -58,13 +57,9 @@ def cpu_median(step: Callable[[], object], runs: int) -> float:
 
 
 def grep_seconds(path: Path, runs: int) -> float:
-    """Median wall seconds of `grep -c` over the file (the page cache warmed first)."""
-    def once() -> float:
-        started = time.perf_counter()
-        subprocess.run(["grep", "-c", GREP_PATTERN, str(path)], capture_output=True, check=False)
-        return time.perf_counter() - started
-    once()
-    return statistics.median(once() for _ in range(runs))
+    """Median wall seconds of bench_ingest's `grep -c` over the file (page cache warmed first)."""
+    run_grep(path)
+    return statistics.median(run_grep(path)["seconds"] for _ in range(runs))
 
 
 def find_lines(data: bytes) -> None:
