@@ -41,12 +41,12 @@ PROMPTS = (
     "What is 17 * {n}? Answer with the number only.",
     "Review this SQL: SELECT * FROM requests WHERE id = {n};",
 )
+DEMO_BUDGET = 5.0          # $ per month: the demo starts near 40 % of it and climbs
+
+
 def _answer(prompt: str) -> str:
     """The demo model's reply: it says what it was asked, and that it is the demo."""
     return f"(Demo answer) You asked: \"{prompt}\". A real model would answer here."
-
-
-DEMO_BUDGET = 5.0          # $ per month: the demo starts near 40 % of it and climbs
 
 
 @dataclass
