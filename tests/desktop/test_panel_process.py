@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tray.desktop.menu import build_menu, from_json, to_json
 from tray.desktop.panel import read_menu
-from tray.desktop.panel_process import Panel, cap_xorg_icon, has_menu, panel_command, parse_action, write_menu
+from tray.desktop.panel_process import Panel, has_menu, panel_command, parse_action, write_menu
 
 from test_tray_icon_menu import state
 
@@ -68,26 +68,3 @@ def test_has_menu_reads_the_backend_flag() -> None:
         HAS_MENU = False
 
     assert has_menu(object()) and not has_menu(NoMenu())
-
-
-def test_the_xorg_icon_is_drawn_no_larger_than_a_tray_slot() -> None:
-    """A tray host may report a huge window while it docks the icon: pystray's xorg backend
-    would scale the icon to it and stall the X server. It is drawn 256 px a side at most."""
-    sizes: list[tuple[int, int]] = []
-
-    class XorgIcon:                                 # pystray's, as far as the cap sees it
-        def _assert_icon_data(self, width: int, height: int) -> None:
-            sizes.append((width, height))
-
-    XorgIcon.__module__ = "pystray._xorg"
-    icon = XorgIcon()
-    assert cap_xorg_icon(icon)
-    icon._assert_icon_data(9500, 9500)
-    icon._assert_icon_data(24, 0)
-    assert sizes == [(256, 256), (24, 1)]
-
-    class GtkIcon(XorgIcon):
-        pass
-
-    GtkIcon.__module__ = "pystray._gtk"
-    assert not cap_xorg_icon(GtkIcon())

@@ -24,7 +24,7 @@ from typing import Any, Callable
 from tray.config import Settings, default_config_path
 from tray.desktop import icon as icons
 from tray.desktop.menu import Action, build_menu, open_action, texts, to_pystray
-from tray.desktop.panel_process import Panel, cap_xorg_icon, enable_xorg_clicks, has_menu
+from tray.desktop.panel_process import Panel, enable_xorg_clicks, has_menu
 from tray.desktop.viewer.process import spawn_child, viewer_command, viewer_environment
 from tray.redact import redact
 from tray.state import TrayState
@@ -146,7 +146,6 @@ class TrayApp:
         self._has_menu = has_menu(self.icon)
         if not self._has_menu:
             enable_xorg_clicks(self.icon)
-            cap_xorg_icon(self.icon)
         factory = self._engine_factory or Engine
         self.engine = factory(self.settings, on_state=self._on_state, deliver=self._deliver)
         try:

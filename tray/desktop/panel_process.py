@@ -118,24 +118,6 @@ def has_menu(icon: Any) -> bool:
     return bool(getattr(type(icon), "HAS_MENU", True))
 
 
-#: No tray slot is larger. While a tray host docks the icon's window it may report a huge size
-#: for it (9 500 px was seen under Xvfb with trayer): pystray's xorg backend then scales the
-#: icon to that size and sends the X server hundreds of MB, which stalls every X client.
-XORG_ICON_MAX = 256
-
-
-def cap_xorg_icon(icon: Any, limit: int = XORG_ICON_MAX) -> bool:
-    """Draw the xorg backend's icon at most `limit` pixels a side, whatever its window says."""
-    draw = getattr(icon, "_assert_icon_data", None)
-    if draw is None or not type(icon).__module__.endswith("_xorg"):
-        return False
-
-    def capped(width: int, height: int) -> None:
-        draw(max(1, min(width, limit)), max(1, min(height, limit)))
-    icon._assert_icon_data = capped
-    return True
-
-
 def enable_xorg_clicks(icon: Any) -> bool:
     """pystray 0.19's xorg icon window never asks for ButtonPress events, so its click handler
     (the default item, here: the panel) never runs (moses-palmer/pystray#151). Ask for them."""
