@@ -60,6 +60,18 @@ def state(**changes) -> TrayState:
     return TrayState(**base)
 
 
+def test_the_badge_text_is_laid_out_without_raqm() -> None:
+    """With raqm, FreeType now and then measured a badge's digit at ~120 million pixels
+    (Pillow's DecompressionBombWarning in `demo`): the badge uses the basic layout engine."""
+    from PIL import ImageFont
+
+    from tray.desktop.icon import _font
+
+    font = _font(92)
+    if isinstance(font, ImageFont.FreeTypeFont):
+        assert font.layout_engine == ImageFont.Layout.BASIC
+
+
 def test_menu_shows_the_numbers_and_every_command() -> None:
     entries = build_menu(state(), now=0)
     lines = texts(entries)

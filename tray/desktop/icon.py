@@ -74,9 +74,12 @@ def _badge(draw: ImageDraw.ImageDraw, big: int, count: int) -> None:
 
 @lru_cache(maxsize=8)
 def _font(px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The badge's font, laid out by Pillow's basic engine: a digit needs no shaping, and with
+    the raqm engine 8 of 20 `demo` runs drew badges whose text mask FreeType measured at
+    about 120 million pixels (DecompressionBombWarning; none in 20 runs with basic layout)."""
     for name in ("DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf"):
         try:
-            return ImageFont.truetype(name, px)
+            return ImageFont.truetype(name, px, layout_engine=ImageFont.Layout.BASIC)
         except OSError:
             continue
     try:
