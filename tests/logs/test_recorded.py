@@ -89,9 +89,8 @@ def test_every_request_exactly_once_with_its_facts(release: str, fmt: str) -> No
 
 
 #: Releases whose debug log names each success's call id next to its text, usage and cost.
-#: 1.108 logs the response (text and usage) but with no call id: with 8 requests in flight it
-#: could be any of them, so it is given to none (the main test checks none is given wrongly);
-#: 1.110 does not log responses at all.
+#: 1.108 logs the response (text and usage) with no call id: it is given only where a single
+#: request can own it (see below); 1.110 logs one only with a real upstream (see upstream.log).
 RESPONSES_UNDER_CALL_ID = ["litellm-1.74.15.post2", "litellm-1.81.3"]
 
 
@@ -110,6 +109,65 @@ def test_older_releases_give_response_usage_and_cost_of_each_success(release: st
             assert record.response == expected["response"], expected["marker"]
         if expected.get("response_cost") is not None:
             assert record.cost == pytest.approx(expected["response_cost"]), expected["marker"]
+
+
+#: 1.108 logs a chat's answer and usage only in the router's "Async Response" line, which
+#: names no request (1.74 and 1.81 write it too, beside the lines that name the call id).
+ROUTER_ANSWERS_ONLY = ["litellm-1.108.7"]
+_ROUTER_ANSWER = re.compile(r"Async Response: ModelResponse\(id='(?P<id>[^']+)'.*?\bmodel='(?P<model>[^']+)'")
+
+
+def answered_alone(log: Path, truth: list[dict]) -> set[str]:
+    """Markers of the chats whose router answer LiteLLM wrote while no other chat that was not
+    streamed was under way on the same deployment (its call line written, its outcome line not
+    yet), read from the log's line order and the client's ids, independently of the parser."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    answers: dict[str, tuple[int, str]] = {}
+    for number, line in enumerate(lines):
+        answer = _ROUTER_ANSWER.search(line)
+        if answer:
+            answers[answer["id"]] = (number, answer["model"])
+
+    def first(needle: str, after: int = 0) -> int | None:
+        return next((n for n in range(after, len(lines)) if needle in lines[n]), None)
+
+    under_way = []                  # (marker, call line, outcome line, deployment)
+    for t in truth:
+        call_id = t.get("litellm_call_id")
+        called = first(f"litellm_call_id='{call_id}'") if call_id and not t["stream"] else None
+        if called is not None:      # (an invalid model is refused before any call)
+            deployment = re.search(r", model='([^']+)'", lines[called])[1]
+            under_way.append((t["marker"], called, first(f"litellm_call_id={call_id}", called), deployment))
+    alone = set()
+    for marker, _, _, deployment in under_way:
+        answer_id = next(t["id"] for t in truth if t["marker"] == marker)
+        if answer_id in answers:
+            at, model = answers[answer_id]
+            assert deployment.endswith(model)
+            if not any(start < at < end and other_deployment == deployment
+                       for other, start, end, other_deployment in under_way if other != marker):
+                alone.add(marker)
+    return alone
+
+
+@pytest.mark.parametrize("release", ROUTER_ANSWERS_ONLY)
+@pytest.mark.parametrize("fmt", ["debug", "json"])
+def test_a_chat_alone_on_its_model_gets_the_router_s_answer(release: str, fmt: str) -> None:
+    """The router's answer names no request: it goes to the one chat under way to that model,
+    and to none while several are (8 requests at once on 3 models: a model with one chat among
+    them still tells whose answer it is)."""
+    records, truth, _ = load(release, fmt)
+    expected = answered_alone(FIXTURES / release / f"{fmt}.log", truth)
+    assert len(expected) >= 2
+    truth_of = {t["marker"]: t for t in truth}
+    answered = {marker for marker, [record] in by_marker(records).items()
+                if marker and record.response is not None}
+    assert answered == expected
+    for marker in answered:
+        [record] = by_marker(records)[marker]
+        t = truth_of[marker]
+        assert (record.response, record.prompt_tokens, record.completion_tokens, record.total_tokens) == \
+            (t["response"], t["prompt_tokens"], t["completion_tokens"], t["total_tokens"]), marker
 
 
 SAME_PROMPTS = sorted(p.name for p in FIXTURES.glob("litellm-*") if (p / "same-prompts.log").exists())

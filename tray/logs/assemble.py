@@ -62,6 +62,11 @@ class _Request:
     unseen: bool = False                           # begun before a window read (see _stand_in)
     text_key: str | None = None                    # where its body held its text: its endpoint
 
+    @property
+    def called(self) -> bool:
+        """Its call line was read (the line LiteLLM writes before it calls the model)."""
+        return self.deployment is not None or self.call is not None
+
 
 class Assembler:
     """Feed it located events in file order; it returns records each time one changes."""
@@ -206,7 +211,12 @@ class Assembler:
 
     # -- correlation ---------------------------------------------------------------------------
     def _bind(self, event: Bind) -> None:
-        if event.call_id in self._by_call:
+        known = self._by_call.get(event.call_id)
+        if known is not None:
+            # 1.108 names the call id first in "receiving data: {...}", which does not say
+            # which deployment or function is called: the call line after it does.
+            known.deployment = known.deployment or event.deployment
+            known.call = known.call or event.call
             return
         unbound = [r for r in self._pending if r.call_id is None]
         chosen = next((r for r in unbound if r.hint and r.hint in event.text), None)
@@ -360,10 +370,10 @@ class Assembler:
                 return []
             by_id.response = _merge_response(by_id.response, event)
             return [by_id]
-        # An upstream's raw answer comes while its request is under way, after its call line.
-        pool = [r for r in self._pending if r.call_id] if event.in_flight else [*self._pending, *self._recent]
+        # An upstream's raw answer, or the router's, comes while its request is under way,
+        # after its call line; the guide format's finishes its request.
+        pool = [r for r in self._pending if r.called] if event.in_flight else [*self._pending, *self._recent]
         owners = [r for r in pool if r.response is None and r.failure is None
-                  and (r.finished or r.call_id or event.finishes)
                   and not r.access_only and not r.body.get("stream")
                   and _same_model(r.deployment, event.model)]
         # The guide format answers in order; otherwise a response naming no request is

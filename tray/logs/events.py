@@ -330,6 +330,8 @@ def _failure(match: re.Match[str]) -> Failure:
 
 
 def _model_response(message: str) -> Response:
+    """The router's "Async Response: ModelResponse(...)" names no request; LiteLLM writes it
+    before the request's outcome line, while its request is under way (see raw_response)."""
     content = _CONTENT.search(message)
     text = _unquote(*content) if content else None
     usage = _USAGE.search(message)
@@ -340,6 +342,7 @@ def _model_response(message: str) -> Response:
         completion_tokens=int(usage["c"]) if usage else None,
         total_tokens=int(usage["t"]) if usage else None,
         model=model["model"] if model else None,
+        in_flight=True,
     )
 
 
