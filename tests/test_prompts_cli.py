@@ -10,7 +10,8 @@ import pytest
 from tray.cli import main
 from tray.config import load_settings
 from tray.logs.ingest import ingest_file
-from tray.model import RECORD_KEYS
+from tray.model import RECORD_KEYS, RequestRecord
+from tray.redact import redact
 from tray.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -82,3 +83,62 @@ def test_a_big_log_read_on_every_core_prints_what_one_process_prints(
     _, split, _ = run(capsys, "prompts", "--log", str(DEBUG_LOG), "--limit", "0", "--json")
     assert started == [2]
     assert split == alone and len(split.splitlines()) == 43
+
+
+def cut_before(log: Path, needle: str, occurrence: int, to: Path) -> list[str]:
+    """`log` up to the line holding its `occurrence`-th `needle`, written to `to`; the last
+    user prompt of each request whose body it holds, read from the bodies themselves (and
+    redacted, as everything shown is)."""
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    hits = [n for n, line in enumerate(lines) if needle in line]
+    kept = lines[:hits[occurrence - 1]]
+    to.write_text("".join(kept), encoding="utf-8")
+    return [redact(json.loads(kept[n + 1])["messages"][-1]["content"]) for n, line in enumerate(kept)
+            if "Request received by LiteLLM" in line]
+
+
+def listed_prompts(rows: list[str], prompts: list[str]) -> bool:
+    """Whether the table rows show these prompts, in this order (cut to the prompt column)."""
+    cells = [row[53:].rstrip("…") for row in rows]
+    return len(cells) == len(prompts) and all(
+        " ".join(prompt.split()).startswith(cell) and cell for cell, prompt in zip(cells, prompts))
+
+
+def test_requests_under_way_are_listed_below_the_table_not_in_the_json(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`grep "Request received"` shows a request as soon as it arrives: the table lists the
+    requests whose outcome is not in the log yet, below the finished ones; the JSON contract
+    (status ok or error) holds only the finished."""
+    log = tmp_path / "litellm.log"
+    begun = cut_before(DEBUG_LOG, "model mismatch", 1, log)     # the first burst, none answered
+    assert len(begun) == 8
+    for limit in ("0", "5"):
+        code, out, _ = run(capsys, "prompts", "--log", str(log), "--limit", limit)
+        assert code == 0 and out.splitlines()[0] == "8 requests under way (no outcome in the log yet):"
+        assert listed_prompts(out.splitlines()[1:], begun)
+        assert all(row.split()[2] == "..." for row in out.splitlines()[1:])
+        _, out, _ = run(capsys, "prompts", "--log", str(log), "--limit", limit, "--json")
+        assert out == ""
+
+    begun = cut_before(DEBUG_LOG, "Request received by LiteLLM", 17, log)   # 16 begun
+    _, out, _ = run(capsys, "prompts", "--log", str(log), "--limit", "0", "--json")
+    finished = [json.loads(line)["messages"][-1]["content"] for line in out.splitlines()
+                if json.loads(line)["messages"]]
+    waiting = [prompt for prompt in begun if prompt not in finished]
+    assert finished and waiting
+    _, out, _ = run(capsys, "prompts", "--log", str(log), "--limit", "0")
+    table, _, below = out.partition(f"{len(waiting)} request{'s' if len(waiting) > 1 else ''} under way")
+    assert table.startswith("TIME") and len(table.splitlines()) == len(out.splitlines()) - 1 - len(waiting)
+    assert [row for row in table.splitlines()[1:] if "HTTP 4" not in row] and \
+        listed_prompts([row for row in table.splitlines()[1:] if "HTTP 4" not in row], finished)
+    assert listed_prompts(below.splitlines()[1:], waiting)
+
+
+def test_only_the_last_requests_under_way_are_listed() -> None:
+    from tray.commands.prompts import UNDER_WAY_SHOWN, format_under_way
+    many = [RequestRecord(id=f"r{n}", time=None, model="cheap",
+                          messages=[{"role": "user", "content": f"prompt {n}"}]) for n in range(25)]
+    lines = format_under_way(many).splitlines()
+    assert lines[0] == f"25 requests under way (no outcome in the log yet), the last {UNDER_WAY_SHOWN}:"
+    assert [line.split()[-1] for line in lines[1:]] == [str(n) for n in range(15, 25)]
+    assert format_under_way([]) == ""

@@ -21,6 +21,7 @@ def run_prompts(settings: Settings, *, limit: int, as_json: bool, from_log: bool
         return 2
     secrets = [key for key in (master_key(settings),) if key]
     hint = None
+    under_way: list[RequestRecord] = []
     if from_log:
         path = settings.log_path
         if not path.is_file():
@@ -38,6 +39,7 @@ def run_prompts(settings: Settings, *, limit: int, as_json: bool, from_log: bool
             records = list(iter_whole_file(path, secrets, settings.max_line_bytes, reader))
         if records and not reader.prompts_visible:
             hint = PROMPTS_HIDDEN_HINT
+        under_way = reader.under_way()
     else:
         if not settings.store_path.exists():
             print(f"litellm-tray: nothing stored yet ({settings.store_path}); "
@@ -50,7 +52,8 @@ def run_prompts(settings: Settings, *, limit: int, as_json: bool, from_log: bool
         for record in records:
             out.write(_json_line(record))
     else:
-        out.write(format_table(records))
+        out.write(format_table(records) if records or not under_way else "")
+        out.write(format_under_way(under_way))
         if hint:
             print(f"note: {hint}", file=sys.stderr)
     return 0
@@ -70,19 +73,39 @@ def _cell(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+#: Requests under way listed below the table at most (the newest; the rest are counted).
+UNDER_WAY_SHOWN = 10
+
+
 def format_table(records: list[RequestRecord]) -> str:
     """A readable table: one line per request, newest last, like `tail`."""
     if not records:
         return "no requests\n"
     lines = [f"{'TIME':8}  {'MODEL':14}  {'STATUS':6}  {'TOKENS':>6}  {'COST':>9}  PROMPT"]
     for r in records:
-        clock = r.time[11:19] if r.time and len(r.time) >= 19 else "--:--:--"
         status = "ok" if r.status == "ok" else str(r.status_code or "error")
         if r.status == "ok" and r.status_code not in (None, 200):
             status = str(r.status_code)
         tokens = "" if r.total_tokens is None else f"{r.total_tokens}"
         cost = "" if r.cost is None else f"${r.cost:.6f}".rstrip("0").rstrip(".")
         prompt = r.last_user_text or (r.error or "")
-        lines.append(f"{clock:8}  {_cell(r.model or '-', 14):14}  {status:6}  {tokens:>6}  {cost:>9}  "
-                     f"{_cell(prompt, 60)}")
+        lines.append(_row(r, status, tokens, cost, prompt))
     return "\n".join(lines) + "\n"
+
+
+def format_under_way(requests: list[RequestRecord]) -> str:
+    """The requests begun whose outcome is not in the log yet, below the table (the JSON
+    output holds only requests with an outcome: its status is ok or error)."""
+    if not requests:
+        return ""
+    count = len(requests)
+    title = f"{count} request{'s' if count != 1 else ''} under way (no outcome in the log yet)"
+    shown = requests[-UNDER_WAY_SHOWN:]
+    if len(shown) < count:
+        title += f", the last {len(shown)}"
+    return "\n".join([title + ":"] + [_row(r, "...", "", "", r.last_user_text) for r in shown]) + "\n"
+
+
+def _row(r: RequestRecord, status: str, tokens: str, cost: str, prompt: str) -> str:
+    clock = r.time[11:19] if r.time and len(r.time) >= 19 else "--:--:--"
+    return f"{clock:8}  {_cell(r.model or '-', 14):14}  {status:6}  {tokens:>6}  {cost:>9}  {_cell(prompt, 60)}"

@@ -165,6 +165,12 @@ class Assembler:
                 changed.append(request)
         return changed
 
+    def under_way(self) -> list[RequestRecord]:
+        """The requests begun whose outcome the lines read so far do not hold, oldest first, as
+        they stand: for showing what `grep "Request received"` shows; never stored, as their
+        status is not known yet."""
+        return [self._record(r) for r in self._pending if not r.unseen]
+
     def take_started(self) -> list[tuple[str, str | None]]:
         """Requests that began (and got the id their record will have) since the last call."""
         started, self.started = self.started, []

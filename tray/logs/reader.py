@@ -53,6 +53,10 @@ class LogReader:
         carry = self.scanner.carry_offset
         return min(offset, carry) if carry is not None else offset
 
+    def under_way(self) -> list[RequestRecord]:
+        """Requests begun with no outcome in what was read (see Assembler.under_way)."""
+        return self.assembler.under_way()
+
     @property
     def prompts_visible(self) -> bool:
         return self.assembler.prompts_seen
