@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from tray.alerts.types import Notification
-from tray.config import Settings
+from tray.config import NotifySettings, Settings
 from tray.demo import Demo
 from tray.engine import Engine
 from tray.state import TrayState
@@ -134,3 +135,33 @@ def test_a_budget_threshold_is_not_alerted_again_after_a_restart(tmp_path: Path)
     again.handle("poll", poll(101.0), now + 120)
     assert len(budget_alerts(again)) == 1                # 100 % is new: one alert
     again.stop(0.1)
+
+
+def test_a_request_with_no_answer_is_told_as_hanging_with_its_prompt(tmp_path: Path) -> None:
+    """A request that began in the followed log and has no outcome after `hanging_seconds`
+    raises "Request hanging", naming its model and quoting its prompt (redacted)."""
+    log = tmp_path / "litellm.log"
+    log.touch()
+    settings = Settings(log_path=log, proxy_url="http://127.0.0.1:9", data_dir=tmp_path / "d",
+                        litellm_config=tmp_path / "none.yaml", env_file=tmp_path / "none.env",
+                        follow_poll_seconds=0.1, notify=NotifySettings(hanging_seconds=0.5))
+    notes: list[Notification] = []
+    engine = Engine(settings, deliver=notes.append, environ={},
+                    transport=httpx.MockTransport(lambda r: httpx.Response(200, json={}))).start()
+    try:
+        assert wait_for(lambda: engine.state is not None and engine.state.proxy_up)
+        prompt = "Draft the launch email, my key is sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+        call_id = "0badc0de-1111-2222-3333-444455556666"
+        with open(log, "a") as handle:
+            handle.write("20:00:00 - LiteLLM Proxy:DEBUG: common_request_processing.py:3121 - "
+                         "Request received by LiteLLM:\n"
+                         + json.dumps({"model": "cheap", "messages": [{"role": "user", "content": prompt}]}) + "\n"
+                         "20:00:00 - LiteLLM:DEBUG: utils.py:600 - litellm.acompletion(REDACTED', "
+                         f"model='openai/gpt-4o-mini', messages=[{{'role': 'user', 'content': '{prompt}'}}], "
+                         f"litellm_call_id='{call_id}')\n")
+        assert wait_for(lambda: any(n.title == "Request hanging: cheap" for n in notes))
+        [hanging] = [n for n in notes if n.title == "Request hanging: cheap"]
+        assert hanging.body.startswith("No answer after ")
+        assert "“Draft the launch email, my key is " in hanging.body and "sk-proj-abc" not in hanging.body
+    finally:
+        assert engine.stop(2.0) == []

@@ -178,7 +178,7 @@ class Engine:
                 self._events.put(("records", records))
                 return
 
-    def _on_started(self, started: list[tuple[str, str | None]]) -> None:
+    def _on_started(self, started: list[tuple[str, str | None, str]]) -> None:
         self._events.put(("started", started))
 
     def _poll_loop(self) -> None:
@@ -265,8 +265,8 @@ class Engine:
             for record in records:
                 self._send(self.notifier.feed(record, now))
         elif kind == "started":
-            for request_id, model in data:
-                self._send(self.notifier.feed(RequestSeen(request_id, model, now), now))
+            for request_id, model, prompt in data:
+                self._send(self.notifier.feed(RequestSeen(request_id, model, now, prompt), now))
         elif kind == "poll":
             result: _Poll = data
             previous = self._poll

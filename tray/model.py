@@ -67,14 +67,19 @@ class RequestRecord:
     @property
     def last_user_text(self) -> str:
         """The last user message's text: what a person recognises a request by."""
-        for message in reversed(self.messages):
-            if message.get("role") == "user":
-                content = message.get("content") or ""
-                if isinstance(content, list):   # content parts: the text ones are the prompt
-                    content = " ".join(str(part.get("text", "")) for part in content
-                                       if isinstance(part, dict) and part.get("type") == "text")
-                return str(content)
-        return ""
+        return last_user_text(self.messages)
+
+
+def last_user_text(messages: list[dict[str, Any]]) -> str:
+    """The text of the last user message among `messages` ("" if none)."""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content") or ""
+            if isinstance(content, list):   # content parts: the text ones are the prompt
+                content = " ".join(str(part.get("text", "")) for part in content
+                                   if isinstance(part, dict) and part.get("type") == "text")
+            return str(content)
+    return ""
 
 
 # -- proxy: health, metrics, spend, budgets -------------------------------------------------------

@@ -112,3 +112,15 @@ def test_a_failure_without_model_or_error_still_reads_well(now):
     record = RequestRecord(id="x", status="error", status_code=None)
     (shown,) = Notifier(tz=timezone.utc).feed(record, now)
     assert (shown.title, shown.body) == ("Request failed: unknown model", "error")
+
+
+def test_a_hanging_request_says_which_prompt_it_is(now):
+    """Which of the requests under way hangs: its prompt, cut to one line, with no key in it."""
+    notifier = Notifier(NotifySettings(hanging_seconds=300), tz=timezone.utc)
+    prompt = "Summarise the quarterly report\nwith key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789 " + "and more " * 20
+    notifier.feed(RequestSeen("r3", "frontier", now, prompt), now)
+    (shown,) = notifier.tick(now + 301)
+    first_line, quoted = shown.body.split("\n")
+    assert first_line == "No answer after 5 min."
+    assert quoted.startswith("“Summarise the quarterly report with key ") and quoted.endswith("…”")
+    assert "sk-proj-abc" not in quoted and len(quoted) <= 62

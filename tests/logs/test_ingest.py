@@ -39,12 +39,12 @@ def test_first_start_stores_the_last_requests_then_follows(tmp_path: Path) -> No
     shutil.copy(FIXTURE, log)
     everything, _, _ = read_whole_file(log)
     store = Store()
-    started: list[tuple[str, str | None]] = []
+    started: list[tuple[str, str | None, str]] = []
     ingestor = LogIngestor(log, store, backfill=5, on_started=started.extend)
     assert [r.id for r in store.recent()] == [r.id for r in everything[-5:]]
     with open(log, "a") as handle:
         handle.write(request_lines("start"))
-    assert ingestor.step() == [] and started == [(CALL_ID, "cheap")]
+    assert ingestor.step() == [] and started == [(CALL_ID, "cheap", "fresh request [req-900]")]
     with open(log, "a") as handle:
         handle.write(request_lines("access")[len(request_lines("start")):])
     done = ingestor.step()

@@ -29,14 +29,14 @@ class HangingRule:
 
     def __init__(self, threshold: float = 300.0) -> None:
         self.threshold = threshold
-        self._open: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._open: OrderedDict[str, tuple[float, str, str]] = OrderedDict()   # start, model, prompt
         self._reported: OrderedDict[str, None] = OrderedDict()
 
     def seen(self, event: RequestSeen, now: float) -> None:
         if event.id in self._open or event.id in self._reported:
             return
         self._open[event.id] = (event.time if event.time is not None else now,
-                                clean(event.model or "unknown model", 40))
+                                clean(event.model or "unknown model", 40), clean(event.prompt, 60))
         while len(self._open) > MAX_TRACKED:
             self._open.popitem(last=False)
 
@@ -52,14 +52,14 @@ class HangingRule:
         """Alerts for requests open longer than the threshold (oldest first, each once)."""
         alerts = []
         while self._open:
-            request_id, (started, model) = next(iter(self._open.items()))
+            request_id, (started, model, prompt) = next(iter(self._open.items()))
             if now - started < self.threshold:
                 break
             self._open.popitem(last=False)
             self._reported[request_id] = None
             while len(self._reported) > MAX_TRACKED:
                 self._reported.popitem(last=False)
-            alerts.append(Alert(kind="hanging", title=f"Request hanging: {model}",
-                                body=f"No answer after {duration(now - started)}.", time=now,
+            body = f"No answer after {duration(now - started)}." + (f"\n“{prompt}”" if prompt else "")
+            alerts.append(Alert(kind="hanging", title=f"Request hanging: {model}", body=body, time=now,
                                 subject=model, request_ids=(request_id,)))
         return alerts

@@ -23,6 +23,7 @@ class RequestSeen:
     id: str
     model: str | None = None
     time: float | None = None   # when it was seen; None: the `now` it is fed at
+    prompt: str = ""            # its last user message (redacted), to tell which one hangs
 
 
 @dataclass(frozen=True)

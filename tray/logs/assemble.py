@@ -23,7 +23,7 @@ from tray.logs.bodies import ENDPOINTS, message_hint, stored_messages, text_key
 from tray.logs.events import (
     Access, Bind, Cost, Done, Failure, Located, Response, Restart, Start, Tokens,
 )
-from tray.model import RequestRecord
+from tray.model import RequestRecord, last_user_text
 from tray.redact import redact
 
 T = TypeVar("T")
@@ -82,7 +82,8 @@ class Assembler:
         # access lines waiting for their request's outcome line: (event, where, count, when)
         self._unclaimed: deque[tuple[Access, Located, int, float, str]] = deque()
         self._events = 0
-        self.started: list[tuple[str, str | None]] = []       # (id, model) of requests under way
+        #: (id, model, prompt) of requests under way, for the hanging-request alert
+        self.started: list[tuple[str, str | None, str]] = []
         self.first_start_offset: int | None = None   # of the first request body seen
         #: Access lines ("file key:offset") a run before a restart already gave their request:
         #: when the restart reads them again they are skipped, never matched a second time.
@@ -171,7 +172,7 @@ class Assembler:
         status is not known yet."""
         return [self._record(r) for r in self._pending if not r.unseen]
 
-    def take_started(self) -> list[tuple[str, str | None]]:
+    def take_started(self) -> list[tuple[str, str | None, str]]:
         """Requests that began (and got the id their record will have) since the last call."""
         started, self.started = self.started, []
         return started
@@ -241,7 +242,8 @@ class Assembler:
         if not chosen.finished:      # an emitted record keeps the id it was stored under
             chosen.call_id = event.call_id
             model = chosen.body.get("model")
-            self.started.append((event.call_id, model if isinstance(model, str) else None))
+            self.started.append((event.call_id, model if isinstance(model, str) else None,
+                                 last_user_text(chosen.messages)))
         chosen.deployment = chosen.deployment or event.deployment
         chosen.call = chosen.call or event.call
         self._by_call[event.call_id] = chosen

@@ -40,7 +40,7 @@ class LogIngestor:
         max_line_bytes: int = 16 * 1024 * 1024,
         backfill: int = 0,
         on_records: Callable[[list[RequestRecord]], None] | None = None,
-        on_started: Callable[[list[tuple[str, str | None]]], None] | None = None,
+        on_started: Callable[[list[tuple[str, str | None, str]]], None] | None = None,
         live: bool = True,
     ) -> None:
         self.path = Path(path)
