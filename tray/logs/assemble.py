@@ -36,6 +36,8 @@ RESUME_OVERLAP = 32
 PENDING_LIMIT = 2000
 #: An access line waits this many events for the request whose outcome it reports.
 ACCESS_WAIT = 64
+#: Characters of a started request's prompt passed on (a notification shows one line of it).
+STARTED_PROMPT_CHARS = 200
 
 
 @dataclass(eq=False)   # compared by identity: `in` and `remove` on lists must not compare bodies
@@ -82,7 +84,9 @@ class Assembler:
         # access lines waiting for their request's outcome line: (event, where, count, when)
         self._unclaimed: deque[tuple[Access, Located, int, float, str]] = deque()
         self._events = 0
-        #: (id, model, prompt) of requests under way, for the hanging-request alert
+        #: (id, model, prompt) of requests under way, for the hanging-request alert: kept only
+        #: for a reader whose owner takes them (take_started), or they would pile up.
+        self.track_started = False
         self.started: list[tuple[str, str | None, str]] = []
         self.first_start_offset: int | None = None   # of the first request body seen
         #: Access lines ("file key:offset") a run before a restart already gave their request:
@@ -242,8 +246,9 @@ class Assembler:
         if not chosen.finished:      # an emitted record keeps the id it was stored under
             chosen.call_id = event.call_id
             model = chosen.body.get("model")
-            self.started.append((event.call_id, model if isinstance(model, str) else None,
-                                 last_user_text(chosen.messages)))
+            if self.track_started:
+                self.started.append((event.call_id, model if isinstance(model, str) else None,
+                                     last_user_text(chosen.messages)[:STARTED_PROMPT_CHARS]))
         chosen.deployment = chosen.deployment or event.deployment
         chosen.call = chosen.call or event.call
         self._by_call[event.call_id] = chosen

@@ -63,6 +63,7 @@ class LogIngestor:
             max_line_bytes=max_line_bytes,
         )
         self.reader = LogReader(self.secrets, None if live else file_time_resolver(self.path))
+        self.reader.assembler.track_started = on_started is not None
         if saved is not None and identity is not None:
             self.reader.assembler.replayed = store.access_marks(identity.key)
             self.reader.assembler.supervised = self._runs_workers(identity, saved.offset)
