@@ -114,3 +114,20 @@ def test_real_demo_runs_a_real_proxy_whose_log_and_metrics_the_app_reads() -> No
         demo.stop()
     assert folder is not None and not folder.exists()
     assert process.poll() is not None
+
+
+def test_a_long_request_is_under_way_until_the_rest_of_its_lines_come(proxy: DemoProxy) -> None:
+    """One request in twenty of the demo's traffic takes 4-9 s: its body and call line are
+    written at once, its answer and access line when it finishes, as LiteLLM writes them."""
+    quick = proxy.one_request(fail=False, model="cheap")
+    slow = proxy.one_request(fail=False, model="frontier", finish_after=0.3)
+    proxy.finish_due()                                    # too early: nothing more yet
+    records, reader, _ = read_whole_file(proxy.log_path)
+    assert [r.id for r in records] == [quick]
+    assert [(r.id, r.model) for r in reader.under_way()] == [(slow, "frontier")]
+    time.sleep(0.35)
+    proxy.finish_due()
+    records, reader, _ = read_whole_file(proxy.log_path)
+    assert {r.id: r.status for r in records} == {quick: "ok", slow: "ok"} and reader.under_way() == []
+    finished = next(r for r in records if r.id == slow)
+    assert finished.response or finished.stream          # a stream's answer is not logged whole

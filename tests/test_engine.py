@@ -137,9 +137,10 @@ def test_a_budget_threshold_is_not_alerted_again_after_a_restart(tmp_path: Path)
     again.stop(0.1)
 
 
-def test_a_request_with_no_answer_is_told_as_hanging_with_its_prompt(tmp_path: Path) -> None:
+def test_a_request_with_no_answer_is_told_as_hanging_and_listed_under_way(tmp_path: Path) -> None:
     """A request that began in the followed log and has no outcome after `hanging_seconds`
-    raises "Request hanging", naming its model and quoting its prompt (redacted)."""
+    raises "Request hanging", naming its model and quoting its prompt (redacted); the menu's
+    state lists it under way until its outcome comes."""
     log = tmp_path / "litellm.log"
     log.touch()
     settings = Settings(log_path=log, proxy_url="http://127.0.0.1:9", data_dir=tmp_path / "d",
@@ -163,5 +164,15 @@ def test_a_request_with_no_answer_is_told_as_hanging_with_its_prompt(tmp_path: P
         [hanging] = [n for n in notes if n.title == "Request hanging: cheap"]
         assert hanging.body.startswith("No answer after ")
         assert "“Draft the launch email, my key is " in hanging.body and "sk-proj-abc" not in hanging.body
+        # the menu lists it under way once it has run a few seconds, until its outcome comes
+        assert wait_for(lambda: engine.state is not None and len(engine.state.under_way) == 1)
+        [running] = engine.state.under_way
+        assert (running.id, running.model) == (call_id, "cheap")
+        assert running.words.startswith("Draft the launch email") and "sk-proj-abc" not in running.words
+        with open(log, "a") as handle:
+            handle.write(f"20:00:09 - LiteLLM Proxy:DEBUG: common_request_processing.py:1884 - "
+                         f"litellm_call_id={call_id}: response model mismatch - requested='cheap'\n"
+                         'INFO:     127.0.0.1:40000 - "POST /v1/chat/completions HTTP/1.1" 200 OK\n')
+        assert wait_for(lambda: engine.state.under_way == () and engine.state.requests_since_start == 1)
     finally:
         assert engine.stop(2.0) == []

@@ -138,3 +138,29 @@ def test_last_alert_and_notification_failure_are_kept_for_the_menu() -> None:
     assert state.last_alert.label.endswith("… (15:29)…") and len(state.last_alert.label) < 90
     assert state.notify_error == "no notification backend could deliver (plyer: no dbus)"
     assert compute_state(tz_tally(), None, [], now=NOW, proxy_url=URL, tz=UTC).last_alert is None
+
+
+def test_requests_under_way_are_listed_after_three_seconds_until_their_record() -> None:
+    """A request seen starting shows under way once it has run UNDER_WAY_AFTER seconds (quick
+    ones would only flicker through the menu), the longest-running first, until its record."""
+    tally = tz_tally()
+    tally.start([("a", "cheap", "Summarise the quarterly report for the board, in five bullet points")],
+                NOW - 60)
+    tally.start([("b", "frontier", "Translate this"), ("c", None, "")], NOW - 2)
+    state = compute_state(tally, snap(), [], now=NOW, proxy_url=URL, tz=UTC)
+    assert [(p.id, p.time, p.model) for p in state.under_way] == [("a", "15:29:00", "cheap")]
+    assert state.under_way[0].label == "15:29:00  cheap · Summarise the quarterly report for the board,…"
+    state = compute_state(tally, snap(), [], now=NOW + 5, proxy_url=URL, tz=UTC)
+    assert [(p.id, p.model) for p in state.under_way] == [("a", "cheap"), ("b", "frontier"), ("c", "?")]
+    tally.add([RequestRecord(id="a", time=None, model="cheap")], NOW + 6)
+    state = compute_state(tally, snap(), [], now=NOW + 6, proxy_url=URL, tz=UTC)
+    assert [p.id for p in state.under_way] == ["b", "c"]
+    tally.start([("a", "cheap", "again")], NOW + 7)        # a re-read line of a finished request
+    assert "a" not in tally.under_way
+
+
+def test_requests_under_way_are_bounded() -> None:
+    from tray.state import UNDER_WAY_KEPT
+    tally = tz_tally()
+    tally.start([(f"r{i}", "cheap", "x") for i in range(UNDER_WAY_KEPT + 50)], NOW)
+    assert len(tally.under_way) == UNDER_WAY_KEPT and next(iter(tally.under_way)) == "r50"

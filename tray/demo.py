@@ -42,6 +42,10 @@ PROMPTS = (
     "Review this SQL: SELECT * FROM requests WHERE id = {n};",
 )
 DEMO_BUDGET = 5.0          # $ per month: the demo starts near 40 % of it and climbs
+LONG_SHARE = 0.05          # requests that take a while: the menu lists them under way
+LONG_SECONDS = (4.0, 9.0)
+#: Lines a request writes before LiteLLM calls the model (body, pre-call hook, call line).
+_BEGUN_LINES = 4
 
 
 def _answer(prompt: str) -> str:
@@ -91,6 +95,7 @@ class DemoProxy:
         self._stop = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
+        self._later: list[tuple[float, list[str]]] = []      # (when, lines) of requests under way
         if start_spend > 0:  # spend before the app started watching: the budget is partly used
             self.counters.spend = {"frontier": start_spend * 0.7, "balanced": start_spend * 0.25,
                                    "cheap": start_spend * 0.05}
@@ -133,11 +138,25 @@ class DemoProxy:
     # -- traffic ---------------------------------------------------------------------------------
     def _traffic(self) -> None:
         while not self._stop.is_set():
-            self.one_request()
+            long = self.random.random() < LONG_SHARE
+            self.one_request(finish_after=self.random.uniform(*LONG_SECONDS) if long else 0.0)
             self._stop.wait(self.random.expovariate(self.rate))
+            self.finish_due()
 
-    def one_request(self, *, fail: bool | None = None, model: str | None = None) -> str:
-        """Serve one made-up request: count it and log it. Returns its litellm_call_id."""
+    def finish_due(self) -> None:
+        """Write the rest of the requests whose time has come (see one_request)."""
+        now = time.monotonic()
+        with self.lock:
+            due = [lines for when, lines in self._later if when <= now]
+            self._later = [(when, lines) for when, lines in self._later if when > now]
+        for lines in due:
+            self._write(lines)
+
+    def one_request(self, *, fail: bool | None = None, model: str | None = None,
+                    finish_after: float = 0.0) -> str:
+        """Serve one made-up request: count it and log it. Returns its litellm_call_id.
+        `finish_after` seconds: only its first lines now, the rest once `finish_due` is called
+        that much later (the request is under way meanwhile)."""
         rnd = self.random
         with self.lock:
             self._n += 1
@@ -156,7 +175,7 @@ class DemoProxy:
         tokens_in = len(prompt.split()) * 2 + 8
         tokens_out = 0 if fail else rnd.randint(20, 400)
         cost = 0.0 if fail else (tokens_in + tokens_out) / 1000 * price * 2  # demo: spend climbs visibly
-        latency = rnd.uniform(0.2, 2.5)
+        latency = finish_after or rnd.uniform(0.2, 2.5)
         status = 500 if fail else 200
         with self.lock:
             c = self.counters
@@ -172,7 +191,13 @@ class DemoProxy:
             c.latency.setdefault(model, []).append(latency)
             self.served += 1
         usage = {"completion_tokens": tokens_out, "prompt_tokens": tokens_in, "total_tokens": tokens_in + tokens_out}
-        self._write(self._lines(call_id, model, deployment, messages, tags, stream, fail, usage))
+        lines = self._lines(call_id, model, deployment, messages, tags, stream, fail, usage)
+        if finish_after > 0:
+            self._write(lines[:_BEGUN_LINES])
+            with self.lock:
+                self._later.append((time.monotonic() + finish_after, lines[_BEGUN_LINES:]))
+        else:
+            self._write(lines)
         return call_id
 
     def _lines(self, call_id: str, model: str, deployment: str, messages: list[dict[str, str]],

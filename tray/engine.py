@@ -265,6 +265,7 @@ class Engine:
             for record in records:
                 self._send(self.notifier.feed(record, now))
         elif kind == "started":
+            self.tally.start(data, now)
             for request_id, model, prompt in data:
                 self._send(self.notifier.feed(RequestSeen(request_id, model, now, prompt), now))
         elif kind == "poll":

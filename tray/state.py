@@ -16,6 +16,8 @@ from tray.alerts.types import Notification
 from tray.model import BudgetStatus, ProxySnapshot, RequestRecord
 
 RECENT_PROMPTS = 10
+UNDER_WAY_AFTER = 3.0        # seconds a request runs before the menu lists it as under way
+UNDER_WAY_KEPT = 200         # requests under way remembered at most (the oldest are dropped)
 RATE_WINDOW = 300.0          # seconds of log records behind "req/min" when the proxy gives none
 FAILURE_WINDOW = 900.0       # failures this recent make the icon a warning
 WARN_FRACTION = 0.8          # a budget this far spent makes the icon a warning
@@ -78,6 +80,8 @@ class RecordTally:
         self.cost_known = False
         self.recent: deque[RequestRecord] = deque(maxlen=RECENT_PROMPTS)
         self.times: deque[tuple[float, bool]] = deque(maxlen=5000)   # (epoch, failed)
+        #: requests seen starting and not finished yet: id -> (when seen, model, prompt)
+        self.under_way: dict[str, tuple[float, str, str]] = {}
         self._seen: dict[str, None] = {}
         self._keep = keep_ids
 
@@ -93,10 +97,19 @@ class RecordTally:
             self.today = self.failed_today = 0
             self.cost_today = 0.0
 
+    def start(self, started: Iterable[tuple[str, str | None, str]], now: float) -> None:
+        """Requests seen starting (id, model, prompt): under way until their record comes."""
+        for request_id, model, prompt in started:
+            if request_id not in self._seen:
+                self.under_way[request_id] = (now, model or "?", first_words(prompt))
+        while len(self.under_way) > UNDER_WAY_KEPT:
+            self.under_way.pop(next(iter(self.under_way)))
+
     def add(self, records: Iterable[RequestRecord], now: float, *, live: bool = True) -> None:
         """Count finished requests. `live` False: history from the store (not "since start")."""
         self.roll(now)
         for record in records:
+            self.under_way.pop(record.id, None)
             if record.id in self._seen:
                 continue
             self._seen[record.id] = None
@@ -181,6 +194,7 @@ class TrayState:
     spend_by_tag: tuple[tuple[str, float], ...] = ()
     spend_by_tag_error: str | None = None
     recent: tuple[RecentPrompt, ...] = ()
+    under_way: tuple[RecentPrompt, ...] = ()   # running over UNDER_WAY_AFTER s, oldest first
     errors: tuple[str, ...] = ()
     prompts_hint: str | None = None
     paused_until: float | None = None
@@ -224,6 +238,15 @@ def _recent(records: Sequence[RequestRecord], tz: timezone | None) -> tuple[Rece
             failed=record.status == "error",
         ))
     return tuple(out)
+
+
+def _under_way(tally: RecordTally, now: float, tz: timezone | None) -> tuple[RecentPrompt, ...]:
+    """The requests running longer than UNDER_WAY_AFTER seconds (shorter ones would only flicker
+    through the menu), the longest-running first."""
+    return tuple(RecentPrompt(id=request_id, time=datetime.fromtimestamp(seen, tz).strftime("%H:%M:%S"),
+                              model=model, words=words, failed=False)
+                 for request_id, (seen, model, words) in tally.under_way.items()
+                 if now - seen >= UNDER_WAY_AFTER)
 
 
 def tooltip(state_requests: int, failed: int, spend: float | None, proxy_up: bool | None,
@@ -303,6 +326,7 @@ def compute_state(tally: RecordTally, snapshot: ProxySnapshot | None, budgets: S
         spend_by_tag=by_tag,
         spend_by_tag_error=spend.by_tag_error if spend else None,
         recent=_recent(list(tally.recent), tz),
+        under_way=_under_way(tally, now, tz),
         errors=tuple(errors),
         prompts_hint=PROMPTS_HINT if prompts_visible is False else None,
         paused_until=paused_until,

@@ -78,3 +78,20 @@ def test_last_alert_and_failed_notifications() -> None:
     assert "Last alert: Request failed: cheap (15:28)…" in shown
     assert "⚠ Notifications: no notification backend could deliver (x: gone)" in shown
     assert shown.index("Last alert: Request failed: cheap (15:28)…") == shown.index("Open viewer…") - 1
+
+
+def test_requests_under_way() -> None:
+    """Requests running for a while are listed under the recent prompts, the longest-running
+    first, at most ten (the rest counted); they are not in the store yet, so not clickable."""
+    tally = RecordTally(NOW - 600, tz=UTC)
+    tally.start([(f"id{i}", "cheap", f"Long job number {i}") for i in range(12)], NOW - 30)
+    state = compute_state(tally, up(), [], now=NOW, proxy_url=URL, tz=UTC)
+    menu = build_menu(state, now=NOW)
+    shown = texts(menu)
+    at = shown.index("Under way (12)")
+    assert shown[at - 2:at] == ["Recent prompts", "  none yet"]
+    assert shown[at + 1:at + 12] == [f"  since 15:29:30  cheap · Long job number {i}" for i in range(10)] \
+        + ["  … and 2 more"]
+    [entry] = [e for e in menu if e.text == "Under way (12)"]
+    assert not any(child.enabled or child.action for child in entry.children)
+    assert "Under way" not in " ".join(lines(up()))

@@ -30,6 +30,8 @@ class Entry:
 
 
 SEPARATOR = Entry(None)
+#: Requests under way listed in the menu at most (the longest-running; the rest are counted).
+UNDER_WAY_SHOWN = 10
 
 
 def _info(text: str) -> Entry:
@@ -80,6 +82,11 @@ def build_menu(state: TrayState | None, *, now: float | None = None) -> list[Ent
         entries.append(SEPARATOR)
         recent = tuple(Entry(p.label[:80], ("open_request", p.id)) for p in state.recent)
         entries.append(Entry("Recent prompts", children=recent or (_info("none yet"),)))
+        if state.under_way:      # not in the store yet: shown, not opened
+            shown = tuple(_info(f"since {p.label[:80]}") for p in state.under_way[:UNDER_WAY_SHOWN])
+            more = len(state.under_way) - len(shown)
+            entries.append(Entry(f"Under way ({len(state.under_way)})",
+                                 children=shown + ((_info(f"… and {more} more"),) if more > 0 else ())))
         if state.last_alert is not None:
             entries.append(Entry(state.last_alert.label, open_action(state.last_alert.request_ids)))
     entries.append(Entry("Open viewer…", ("open_viewer", None), default=True))
