@@ -164,3 +164,15 @@ def test_requests_under_way_are_bounded() -> None:
     tally = tz_tally()
     tally.start([(f"r{i}", "cheap", "x") for i in range(UNDER_WAY_KEPT + 50)], NOW)
     assert len(tally.under_way) == UNDER_WAY_KEPT and next(iter(tally.under_way)) == "r50"
+
+
+def test_a_request_under_way_for_two_hours_leaves_the_menu() -> None:
+    """Its outcome will never be in the log (the proxy died without a restart line): after
+    UNDER_WAY_FORGET it is no longer listed, nor kept once another request starts."""
+    from tray.state import UNDER_WAY_FORGET
+    tally = tz_tally()
+    tally.start([("lost", "cheap", "never answered")], NOW - UNDER_WAY_FORGET + 10)
+    assert [p.id for p in compute_state(tally, snap(), [], now=NOW, proxy_url=URL, tz=UTC).under_way] == ["lost"]
+    assert compute_state(tally, snap(), [], now=NOW + 10, proxy_url=URL, tz=UTC).under_way == ()
+    tally.start([("new", "cheap", "fresh")], NOW + 10)
+    assert list(tally.under_way) == ["new"]

@@ -18,6 +18,10 @@ from tray.model import BudgetStatus, ProxySnapshot, RequestRecord
 RECENT_PROMPTS = 10
 UNDER_WAY_AFTER = 3.0        # seconds a request runs before the menu lists it as under way
 UNDER_WAY_KEPT = 200         # requests under way remembered at most (the oldest are dropped)
+#: A request under way longer than this is taken for one whose outcome the log will never hold
+#: (the proxy died without a restart line, the lines were lost): it leaves the menu. LiteLLM's
+#: own request timeout is at most 6000 s.
+UNDER_WAY_FORGET = 7200.0
 RATE_WINDOW = 300.0          # seconds of log records behind "req/min" when the proxy gives none
 FAILURE_WINDOW = 900.0       # failures this recent make the icon a warning
 WARN_FRACTION = 0.8          # a budget this far spent makes the icon a warning
@@ -102,7 +106,8 @@ class RecordTally:
         for request_id, model, prompt in started:
             if request_id not in self._seen:
                 self.under_way[request_id] = (now, model or "?", first_words(prompt))
-        while len(self.under_way) > UNDER_WAY_KEPT:
+        while self.under_way and (len(self.under_way) > UNDER_WAY_KEPT
+                                  or now - next(iter(self.under_way.values()))[0] >= UNDER_WAY_FORGET):
             self.under_way.pop(next(iter(self.under_way)))
 
     def add(self, records: Iterable[RequestRecord], now: float, *, live: bool = True) -> None:
@@ -246,7 +251,7 @@ def _under_way(tally: RecordTally, now: float, tz: timezone | None) -> tuple[Rec
     return tuple(RecentPrompt(id=request_id, time=datetime.fromtimestamp(seen, tz).strftime("%H:%M:%S"),
                               model=model, words=words, failed=False)
                  for request_id, (seen, model, words) in tally.under_way.items()
-                 if now - seen >= UNDER_WAY_AFTER)
+                 if UNDER_WAY_AFTER <= now - seen < UNDER_WAY_FORGET)
 
 
 def tooltip(state_requests: int, failed: int, spend: float | None, proxy_up: bool | None,
