@@ -32,7 +32,7 @@ from tray.alerts.notifier import Notifier
 from tray.alerts.types import BudgetUpdate, Notification, ProxyPoll, RequestSeen, SourceStatus
 from tray.config import Budget, ConfigError, Settings
 from tray.logs.ingest import LogIngestor
-from tray.model import BudgetStatus, ProxySnapshot, RequestRecord
+from tray.model import BudgetStatus, ProxySnapshot, RequestRecord, StartedRequest
 from tray.proxy.backoff import Backoff
 from tray.proxy.budgets import budget_key, budget_window, evaluate, scope_of
 from tray.proxy.client import ProxyClient, ProxyError
@@ -178,7 +178,7 @@ class Engine:
                 self._events.put(("records", records))
                 return
 
-    def _on_started(self, started: list[tuple[str, str | None, str]]) -> None:
+    def _on_started(self, started: list[StartedRequest]) -> None:
         self._events.put(("started", started))
 
     def _poll_loop(self) -> None:

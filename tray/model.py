@@ -70,6 +70,11 @@ class RequestRecord:
         return last_user_text(self.messages)
 
 
+#: A request seen starting, before its outcome: (its id, the model asked for, its last user
+#: message, redacted). The hanging-request alert and the menu's *Under way* take these.
+StartedRequest = tuple[str, str | None, str]
+
+
 def last_user_text(messages: list[dict[str, Any]]) -> str:
     """The text of the last user message among `messages` ("" if none)."""
     for message in reversed(messages):

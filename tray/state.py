@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 from tray.alerts.types import Notification
-from tray.model import BudgetStatus, ProxySnapshot, RequestRecord
+from tray.model import BudgetStatus, ProxySnapshot, RequestRecord, StartedRequest
 
 RECENT_PROMPTS = 10
 UNDER_WAY_AFTER = 3.0        # seconds a request runs before the menu lists it as under way
@@ -101,8 +101,8 @@ class RecordTally:
             self.today = self.failed_today = 0
             self.cost_today = 0.0
 
-    def start(self, started: Iterable[tuple[str, str | None, str]], now: float) -> None:
-        """Requests seen starting (id, model, prompt): under way until their record comes."""
+    def start(self, started: Iterable[StartedRequest], now: float) -> None:
+        """Requests seen starting: under way until their record comes."""
         for request_id, model, prompt in started:
             if request_id not in self._seen:
                 self.under_way[request_id] = (now, model or "?", first_words(prompt))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tray.logs.ingest import LogIngestor
 from tray.logs.reader import read_whole_file
+from tray.model import StartedRequest
 from tray.store import Store
 
 from tests.support.copies import many_copies, renumbered
@@ -39,7 +40,7 @@ def test_first_start_stores_the_last_requests_then_follows(tmp_path: Path) -> No
     shutil.copy(FIXTURE, log)
     everything, _, _ = read_whole_file(log)
     store = Store()
-    started: list[tuple[str, str | None, str]] = []
+    started: list[StartedRequest] = []
     ingestor = LogIngestor(log, store, backfill=5, on_started=started.extend)
     assert [r.id for r in store.recent()] == [r.id for r in everything[-5:]]
     with open(log, "a") as handle:

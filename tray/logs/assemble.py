@@ -23,7 +23,7 @@ from tray.logs.bodies import ENDPOINTS, message_hint, stored_messages, text_key
 from tray.logs.events import (
     Access, Bind, Cost, Done, Failure, Located, Response, Restart, Start, Tokens,
 )
-from tray.model import RequestRecord, last_user_text
+from tray.model import RequestRecord, StartedRequest, last_user_text
 from tray.redact import redact
 
 T = TypeVar("T")
@@ -84,10 +84,10 @@ class Assembler:
         # access lines waiting for their request's outcome line: (event, where, count, when)
         self._unclaimed: deque[tuple[Access, Located, int, float, str]] = deque()
         self._events = 0
-        #: (id, model, prompt) of requests under way, for the hanging-request alert: kept only
-        #: for a reader whose owner takes them (take_started), or they would pile up.
+        #: Requests seen starting, kept only for a reader whose owner takes them (take_started),
+        #: or they would pile up.
         self.track_started = False
-        self.started: list[tuple[str, str | None, str]] = []
+        self.started: list[StartedRequest] = []
         self.first_start_offset: int | None = None   # of the first request body seen
         #: Access lines ("file key:offset") a run before a restart already gave their request:
         #: when the restart reads them again they are skipped, never matched a second time.
@@ -176,7 +176,7 @@ class Assembler:
         status is not known yet."""
         return [self._record(r) for r in self._pending if not r.unseen]
 
-    def take_started(self) -> list[tuple[str, str | None, str]]:
+    def take_started(self) -> list[StartedRequest]:
         """Requests that began (and got the id their record will have) since the last call."""
         started, self.started = self.started, []
         return started

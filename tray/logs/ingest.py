@@ -19,7 +19,7 @@ from tray.logs.follow import FileIdentity, Follower, Waker, identity_of, open_fo
 from tray.logs.lookback import runs_workers
 from tray.logs.reader import LogReader, file_time_resolver, read_ahead
 from tray.logs.tail import last_requests
-from tray.model import RequestRecord
+from tray.model import RequestRecord, StartedRequest
 from tray.store import Checkpoint, Store
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class LogIngestor:
         max_line_bytes: int = 16 * 1024 * 1024,
         backfill: int = 0,
         on_records: Callable[[list[RequestRecord]], None] | None = None,
-        on_started: Callable[[list[tuple[str, str | None, str]]], None] | None = None,
+        on_started: Callable[[list[StartedRequest]], None] | None = None,
         live: bool = True,
     ) -> None:
         self.path = Path(path)
