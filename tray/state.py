@@ -84,7 +84,7 @@ class RecordTally:
         self.cost_known = False
         self.recent: deque[RequestRecord] = deque(maxlen=RECENT_PROMPTS)
         self.times: deque[tuple[float, bool]] = deque(maxlen=5000)   # (epoch, failed)
-        #: requests seen starting and not finished yet: id -> (when seen, model, prompt)
+        #: requests seen starting and not finished yet: id -> (when seen, model, first words)
         self.under_way: dict[str, tuple[float, str, str]] = {}
         self._seen: dict[str, None] = {}
         self._keep = keep_ids

@@ -39,7 +39,8 @@ def run_prompts(settings: Settings, *, limit: int, as_json: bool, from_log: bool
             records = list(iter_whole_file(path, secrets, settings.max_line_bytes, reader))
         if records and not reader.prompts_visible:
             hint = PROMPTS_HIDDEN_HINT
-        under_way = reader.under_way()
+        if not as_json:      # the JSON holds finished requests only
+            under_way = reader.under_way()
     else:
         if not settings.store_path.exists():
             print(f"litellm-tray: nothing stored yet ({settings.store_path}); "

@@ -38,11 +38,14 @@ def _info(text: str) -> Entry:
     return Entry(text, enabled=False)
 
 
+def _at_most(items: Sequence[Entry], limit: int) -> tuple[Entry, ...]:
+    """The first `limit` items, and a line counting the rest."""
+    more = (_info(f"… and {len(items) - limit} more"),) if len(items) > limit else ()
+    return tuple(items[:limit]) + more
+
+
 def _ranked(values: Sequence[tuple[str, float]], limit: int = 15) -> tuple[Entry, ...]:
-    items = tuple(_info(f"{name}  {money(amount)}") for name, amount in values[:limit])
-    if len(values) > limit:
-        items += (_info(f"… and {len(values) - limit} more"),)
-    return items
+    return _at_most([_info(f"{name}  {money(amount)}") for name, amount in values], limit)
 
 
 def build_menu(state: TrayState | None, *, now: float | None = None) -> list[Entry]:
@@ -83,10 +86,8 @@ def build_menu(state: TrayState | None, *, now: float | None = None) -> list[Ent
         recent = tuple(Entry(p.label[:80], ("open_request", p.id)) for p in state.recent)
         entries.append(Entry("Recent prompts", children=recent or (_info("none yet"),)))
         if state.under_way:      # not in the store yet: shown, not opened
-            shown = tuple(_info(f"since {p.label[:80]}") for p in state.under_way[:UNDER_WAY_SHOWN])
-            more = len(state.under_way) - len(shown)
-            entries.append(Entry(f"Under way ({len(state.under_way)})",
-                                 children=shown + ((_info(f"… and {more} more"),) if more > 0 else ())))
+            running = [_info(f"since {p.label[:80]}") for p in state.under_way]
+            entries.append(Entry(f"Under way ({len(running)})", children=_at_most(running, UNDER_WAY_SHOWN)))
         if state.last_alert is not None:
             entries.append(Entry(state.last_alert.label, open_action(state.last_alert.request_ids)))
     entries.append(Entry("Open viewer…", ("open_viewer", None), default=True))
