@@ -31,6 +31,27 @@ def test_lines_naming_the_call_id_only_as_a_key_are_skipped() -> None:
     assert starts == [second, second + len(lines[1]) + 1]
 
 
+def test_lines_next_to_a_long_call_line_are_found_as_in_a_pass_over_the_whole_chunk() -> None:
+    """The markers after the call id are looked for only around the long lines naming one:
+    every line that holds a marker, right before or after such a line, is still found."""
+    call_id = "2ff772ac-e037-421f-a620-a8c0b185e188"
+    long_call = (f"19:55:48 - LiteLLM:DEBUG: utils.py:1 - litellm.acompletion(model='openai/x', "
+                 f"messages=[{{'role': 'user', 'content': '{'y' * 4000}'}}], litellm_call_id='{call_id}')")
+    short_call = f"19:55:48 - LiteLLM Proxy:DEBUG: x.py:1 - litellm_call_id={call_id}: response model mismatch"
+    access = 'INFO:     127.0.0.1:46138 - "POST /v1/chat/completions HTTP/1.1" 200 OK'
+    received = "19:55:48 - LiteLLM Proxy:DEBUG: proxy_server.py:1 - Request received by LiteLLM:"
+    started = "INFO:     Started server process [8167]"
+    quiet = "19:55:48 - LiteLLM:DEBUG: utils.py:1 - nothing to see here"
+    rng = random.Random(2)
+    kinds = [long_call, short_call, access, received, started, quiet, quiet]
+    for _ in range(300):
+        lines = [rng.choice(kinds) for _ in range(rng.randint(1, 12))]
+        data = ("\n".join(lines) + rng.choice(["\n", ""])).encode()
+        offsets = [sum(len(line) + 1 for line in lines[:i]) for i in range(len(lines))]
+        expected = [(at, at + len(line)) for at, line in zip(offsets, lines) if line != quiet]
+        assert LineScanner()._interesting_lines(data, 0) == expected
+
+
 def test_a_long_line_quoting_an_access_line_is_not_taken_for_one() -> None:
     from tray.logs.events import Access, Bind, events_from_message
 

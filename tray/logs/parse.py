@@ -187,24 +187,19 @@ class LineScanner:
         """(start, end) of every line holding a marker, in file order.
 
         Markers are looked for from the end backwards: on CPython 3.10-3.13 `bytes.rfind` goes
-        through log text 2-3x as fast as `find` (see "Log parsing" in bench/README.md)."""
+        through log text 2-3x as fast as `find` (see "Log parsing" in bench/README.md). A line
+        is taken once whatever it holds, so once the lines naming a call id are found (on the
+        verbose releases, 10-80 KB kwargs dumps: half the log), the other markers are looked
+        for only around the long ones (`_around`)."""
         lines: dict[int, int] = {}
         guide_seen = "guide" in self.stats.lines or data.rfind(_GUIDE_BODY, pos) >= 0
         size = len(data)
-        for marker in MARKERS + (_GUIDE_MARKERS if guide_seen else ()):
-            at = data.rfind(marker, pos)
-            while at >= 0:
-                end = data.find(b"\n", at + len(marker))
-                end = size if end < 0 else end
-                if marker == _GUIDE_REQUEST_LINE:     # begins with the newline before its line
-                    lines[at + 1] = end
-                    at = data.rfind(marker, pos, at)
-                    continue
-                start = max(data.rfind(b"\n", pos, at) + 1, pos)
-                if (marker != CALL_ID_MARKER or _names_a_call_id(data, start, at)) \
-                        and (marker != _RAW_MARKER or _raw_json_follows(data, at)):
-                    lines[start] = end
-                at = data.rfind(marker, pos, start)
+        spans = [(pos, size)]
+        for marker in _FIRST_MARKERS + _LATER_MARKERS + (_GUIDE_MARKERS if guide_seen else ()):
+            for low, high in spans:
+                _find_lines(data, marker, low, high, lines)
+            if marker is CALL_ID_MARKER:
+                spans = _around(lines, pos, size)
         return sorted(lines.items())
 
     # -- line level --------------------------------------------------------------------------
@@ -343,3 +338,46 @@ def _names_a_call_id(data: bytes, start: int, last: int) -> bool:
             return True
         at = data.rfind(CALL_ID_MARKER, start, at)
     return False
+
+
+#: The markers looked for through the whole chunk; the others are looked for around the long
+#: lines these found (see LineScanner._interesting_lines).
+_FIRST_MARKERS = (CALL_ID_MARKER,)
+_LATER_MARKERS = tuple(marker for marker in MARKERS if marker not in _FIRST_MARKERS)
+#: A line found this long is left out of the later markers' passes: below it, one more `rfind`
+#: call (a span) costs more than going through the line does.
+_SKIPPED_LINE = 2048
+
+
+def _find_lines(data: bytes, marker: bytes, low: int, high: int, lines: dict[int, int]) -> None:
+    """Add to `lines` (start: end) each line of `data[low:high]` holding `marker` (`low` and
+    `high` are line bounds)."""
+    size = len(data)
+    at = data.rfind(marker, low, high)
+    while at >= 0:
+        end = data.find(b"\n", at + len(marker))
+        end = size if end < 0 else end
+        if marker == _GUIDE_REQUEST_LINE:     # begins with the newline before its line
+            lines[at + 1] = end
+            at = data.rfind(marker, low, at)
+            continue
+        start = max(data.rfind(b"\n", low, at) + 1, low)
+        if (marker != CALL_ID_MARKER or _names_a_call_id(data, start, at)) \
+                and (marker != _RAW_MARKER or _raw_json_follows(data, at)):
+            lines[start] = end
+        at = data.rfind(marker, low, start)
+
+
+def _around(lines: dict[int, int], pos: int, size: int) -> list[tuple[int, int]]:
+    """The spans of `data[pos:size]` outside the lines in `lines` at least _SKIPPED_LINE long.
+    A span begins at a line's newline, so a marker beginning with one is still found."""
+    spans: list[tuple[int, int]] = []
+    low = pos
+    for start, end in sorted(lines.items()):
+        if end - start >= _SKIPPED_LINE:
+            if start > low:
+                spans.append((low, start))
+            low = end
+    if low < size:
+        spans.append((low, size))
+    return spans
