@@ -52,6 +52,27 @@ def test_lines_next_to_a_long_call_line_are_found_as_in_a_pass_over_the_whole_ch
         assert LineScanner()._interesting_lines(data, 0) == expected
 
 
+def test_a_long_body_is_read_whole_and_the_lines_it_quotes_give_no_event() -> None:
+    """A request body's line is read with the line announcing it, whatever it holds: the
+    markers in a long one (passed over when looking for the other markers) give no event."""
+    from tray.logs.events import Start
+
+    call_id = "2ff772ac-e037-421f-a620-a8c0b185e188"
+    quoted = (f'why "POST /v1/chat/completions HTTP/1.1" 500 and litellm_call_id={call_id}: '
+              "response model mismatch? Started server process [1] " + "x" * 3000)
+    body = json.dumps({"model": "cheap", "messages": [{"role": "user", "content": quoted}]})
+    lines = ["19:55:48 - LiteLLM Proxy:DEBUG: proxy_server.py:1 - Request received by LiteLLM:", body,
+             'INFO:     127.0.0.1:46138 - "POST /v1/chat/completions HTTP/1.1" 200 OK']
+    data = ("\n".join(lines) + "\n").encode()
+    scanner = LineScanner()
+    found = scanner._interesting_lines(data, 0)
+    assert [start for start, _ in found] == [0, len(lines[0]) + len(body) + 2]
+    located = scanner.scan(data, 0)
+    assert [type(item.event).__name__ for item in located] == ["Start", "Access"]
+    start = located[0].event
+    assert isinstance(start, Start) and start.messages == [{"role": "user", "content": quoted}]
+
+
 def test_a_long_line_quoting_an_access_line_is_not_taken_for_one() -> None:
     from tray.logs.events import Access, Bind, events_from_message
 

@@ -146,8 +146,9 @@ _STATUS_IN_ERROR = re.compile(r"(?:status_code|Status Code|Error code)[=:\s]+(?P
 
 #: Substrings that make a line worth a closer look: the scanner skips every other line.
 CALL_ID_MARKER = b"litellm_call_id"
+REQUEST_MARKER = b"Request received by LiteLLM"
 MARKERS: tuple[bytes, ...] = (
-    b"Request received by LiteLLM",
+    REQUEST_MARKER,
     CALL_ID_MARKER,
     b" HTTP/1.",
     b"Async Response: ModelResponse",

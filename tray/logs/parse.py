@@ -18,8 +18,8 @@ from typing import Callable, Iterable
 from tray.logs.anchored import Anchored
 from tray.logs.bodies import TEXT_KEYS, message_hint, stored_messages, text_key
 from tray.logs.events import (
-    CALL_ID_MARKER, MARKERS, RAW_RESPONSE, REQUEST_RECEIVED, Event, Located, Start,
-    events_from_message, is_llm_path, raw_response, response_from_json, starts_proxy,
+    CALL_ID_MARKER, MARKERS, RAW_RESPONSE, REQUEST_MARKER, REQUEST_RECEIVED, Event, Located,
+    Start, events_from_message, is_llm_path, raw_response, response_from_json, starts_proxy,
 )
 
 _ANSI = Anchored("\x1b", r"\[[0-9;]*[A-Za-z]")
@@ -188,19 +188,42 @@ class LineScanner:
 
         Markers are looked for from the end backwards: on CPython 3.10-3.13 `bytes.rfind` goes
         through log text 2-3x as fast as `find` (see "Log parsing" in bench/README.md). A line
-        is taken once whatever it holds, so once the lines naming a call id are found (on the
-        verbose releases, 10-80 KB kwargs dumps: half the log), the other markers are looked
-        for only around the long ones (`_around`)."""
+        is taken once whatever it holds, and a request body's line is read with the line
+        announcing it whatever it holds: so once the requests and the lines naming a call id
+        are found, the other markers are looked for only around the long lines among them
+        (10-80 KB kwargs dumps, bodies with a whole conversation: half of a verbose log)."""
         lines: dict[int, int] = {}
+        bodies: dict[int, int] = {}
         guide_seen = "guide" in self.stats.lines or data.rfind(_GUIDE_BODY, pos) >= 0
         size = len(data)
         spans = [(pos, size)]
         for marker in _FIRST_MARKERS + _LATER_MARKERS + (_GUIDE_MARKERS if guide_seen else ()):
             for low, high in spans:
                 _find_lines(data, marker, low, high, lines)
-            if marker is CALL_ID_MARKER:
-                spans = _around(lines, pos, size)
+            if marker is REQUEST_MARKER:
+                bodies = self._long_bodies(data, lines)
+            if marker in _FIRST_MARKERS:
+                spans = _around({**lines, **bodies}, pos, size)
         return sorted(lines.items())
+
+    def _long_bodies(self, data: bytes, announcing: dict[int, int]) -> dict[int, int]:
+        """(start: end) of the long request bodies on the line after a line in `announcing`
+        that announces one (see _announces): `_collect_block` takes that line, whatever it
+        holds, so no marker in it is read."""
+        bodies: dict[int, int] = {}
+        size = len(data)
+        for start, end in announcing.items():
+            body = end + 1
+            if data[body:body + 1] != b"{" or data.startswith(b'{"message"', body) \
+                    or not data.endswith(_REQUEST_LINE_ENDS, start, end):
+                continue
+            body_end = data.find(b"\n", body)
+            body_end = size if body_end < 0 else body_end
+            if body_end - body >= _SKIPPED_LINE and not data.startswith(b'{"', start):
+                header = _TEXT_HEADER.match(_decode(data[start:end]))
+                if header is not None and _announces(header["message"], REQUEST_RECEIVED):
+                    bodies[body] = body_end
+        return bodies
 
     # -- line level --------------------------------------------------------------------------
     def _line(self, data: bytes, start: int, end: int, base: int, out: list[Located]) -> None:
@@ -216,7 +239,7 @@ class LineScanner:
             time = self.times.resolve(header["time"])
             message = header["message"]
             for kind, title in (("Body", REQUEST_RECEIVED), ("Raw", RAW_RESPONSE)):
-                if message.startswith(title) and not message[len(title):].strip():
+                if _announces(message, title):
                     # the JSON follows on the next line(s): one line, or indented (a raw
                     # response's line is read only with JSON after it: _raw_json_follows)
                     self._block = {"kind": kind, "offset": offset, "time": time, "parts": [], "size": 0,
@@ -342,11 +365,20 @@ def _names_a_call_id(data: bytes, start: int, last: int) -> bool:
 
 #: The markers looked for through the whole chunk; the others are looked for around the long
 #: lines these found (see LineScanner._interesting_lines).
-_FIRST_MARKERS = (CALL_ID_MARKER,)
+_FIRST_MARKERS = (REQUEST_MARKER, CALL_ID_MARKER)
 _LATER_MARKERS = tuple(marker for marker in MARKERS if marker not in _FIRST_MARKERS)
 #: A line found this long is left out of the later markers' passes: below it, one more `rfind`
 #: call (a span) costs more than going through the line does.
 _SKIPPED_LINE = 2048
+
+
+#: How a debug line announcing a request body on the next line ends (see _announces).
+_REQUEST_LINE_ENDS = (b"LiteLLM:", b"LiteLLM:\r", b"LiteLLM: ", b"LiteLLM: \r")
+
+
+def _announces(message: str, title: str) -> bool:
+    """Whether a debug line's message is `title` alone: its JSON follows on the next line(s)."""
+    return message.startswith(title) and not message[len(title):].strip()
 
 
 def _find_lines(data: bytes, marker: bytes, low: int, high: int, lines: dict[int, int]) -> None:
