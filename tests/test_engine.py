@@ -176,3 +176,35 @@ def test_a_request_with_no_answer_is_told_as_hanging_and_listed_under_way(tmp_pa
         assert wait_for(lambda: engine.state.under_way == () and engine.state.requests_since_start == 1)
     finally:
         assert engine.stop(2.0) == []
+
+
+def test_requests_already_in_the_log_show_their_prompts_in_the_menu(tmp_path: Path) -> None:
+    """A first start on a log takes its last requests from it (backfill); a restart takes
+    them from the store: either way the menu's recent prompts show their words."""
+    log = tmp_path / "litellm.log"
+    prompts = [f"Summarise chapter {n} of the manual" for n in range(3)]
+    with open(log, "w") as handle:
+        for n, prompt in enumerate(prompts):
+            call_id = f"0badc0de-1111-2222-3333-44445555666{n}"
+            handle.write("20:00:00 - LiteLLM Proxy:DEBUG: common_request_processing.py:3121 - "
+                         "Request received by LiteLLM:\n"
+                         + json.dumps({"model": "cheap", "messages": [{"role": "user", "content": prompt}]}) + "\n"
+                         "20:00:00 - LiteLLM:DEBUG: utils.py:600 - litellm.acompletion(REDACTED', "
+                         f"model='openai/gpt-4o-mini', messages=[{{'role': 'user', 'content': '{prompt}'}}], "
+                         f"litellm_call_id='{call_id}')\n"
+                         f"20:00:01 - LiteLLM Proxy:DEBUG: common_request_processing.py:1884 - "
+                         f"litellm_call_id={call_id}: response model mismatch - requested='cheap'\n"
+                         'INFO:     127.0.0.1:40000 - "POST /v1/chat/completions HTTP/1.1" 200 OK\n')
+    settings = Settings(log_path=log, proxy_url="http://127.0.0.1:9", data_dir=tmp_path / "d",
+                        litellm_config=tmp_path / "none.yaml", env_file=tmp_path / "none.env",
+                        follow_poll_seconds=0.1)
+    for start in ("first", "restart"):
+        engine = Engine(settings, environ={},
+                        transport=httpx.MockTransport(lambda r: httpx.Response(200, json={}))).start()
+        try:
+            assert wait_for(lambda: engine.state is not None and len(engine.state.recent) == 3), start
+            assert [r.words for r in engine.state.recent] == [
+                "Summarise chapter 2 of the manual", "Summarise chapter 1 of the manual",
+                "Summarise chapter 0 of the manual"], start
+        finally:
+            assert engine.stop(2.0) == []

@@ -61,8 +61,12 @@ def test_file_is_private_and_migrations_are_named(tmp_path: Path) -> None:
     assert again.count() == 1
 
 
-def test_light_listing_leaves_the_bodies_out() -> None:
+def test_light_listing_leaves_the_bodies_out_but_the_prompt_s_first_line() -> None:
     store = Store()
-    store.commit([record(1, response="long answer")])
-    light = store.recent(light=True)[0]
-    assert light.messages == [] and light.response is None and light.model == "cheap"
+    store.commit([record(1, response="long answer", messages=[
+        {"role": "system", "content": "Be terse."}, {"role": "user", "content": "Line one\nline two"}])])
+    store.commit([record(2, messages=[])])
+    light, empty = store.recent(light=True)
+    assert light.response is None and light.model == "cheap"
+    assert light.messages == [{"role": "user", "content": "Line one"}]
+    assert empty.messages == []

@@ -118,7 +118,10 @@ def _record(row: sqlite3.Row) -> RequestRecord:
     data = dict(row)
     data["stream"] = bool(data.get("stream"))
     data["tags"] = json.loads(data.get("tags") or "[]")
-    data["messages"] = json.loads(data["messages"]) if "messages" in data else []
+    if "messages" in data:
+        data["messages"] = json.loads(data["messages"])
+    else:               # a light row: the prompt's first line stands for its messages
+        data["messages"] = [{"role": "user", "content": data["preview"]}] if data.get("preview") else []
     record = RequestRecord.from_json(data)
     record.endpoint = data.get("endpoint")
     return record
@@ -235,7 +238,8 @@ class Store:
         return int(self._db.execute("SELECT COUNT(*) FROM requests").fetchone()[0])
 
     def recent(self, limit: int = 0, light: bool = False) -> list[RequestRecord]:
-        """The last `limit` requests (0: all), oldest first. `light` leaves out bodies."""
+        """The last `limit` requests (0: all), oldest first. `light` leaves out bodies: each
+        request's messages are then its prompt's first line alone (what the menu shows)."""
         columns = ", ".join(LIGHT_COLUMNS) if light else "*"
         sql = f"SELECT {columns} FROM requests ORDER BY seq DESC"
         rows = self._db.execute(sql + (" LIMIT ?" if limit > 0 else ""),

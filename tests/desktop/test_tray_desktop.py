@@ -148,7 +148,7 @@ def test_demo_docks_opens_menu_counts_and_quits_clean(desktop: dict[str, str], t
         where = _wait(lambda: _icon_window(desktop), 15)
         assert where, "the icon never docked in the tray"
         # numbers change within 5 s
-        menu1 = _wait(lambda: (m := _menu(dump)) and m["requests_today"] > 0 and m, 10)
+        menu1 = _wait(lambda: (m := _menu(dump)) and m["requests_today"] > 0 and m, 30)
         assert menu1, "the app built no menu with requests"
         menu2 = _wait(lambda: (m := _menu(dump)) and m["requests_today"] > menu1["requests_today"] and m, 5)
         assert menu2, "the numbers did not change within 5 s"

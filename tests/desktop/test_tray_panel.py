@@ -53,7 +53,7 @@ def test_click_on_icon_opens_panel_and_its_quit_quits(desktop: dict[str, str], t
     try:
         where = _wait(lambda: _docked_icon(desktop), 15)
         assert where, "the icon never docked in the tray"
-        assert _wait(lambda: (m := _menu(dump)) and m["requests_today"] > 0, 10), "no requests counted"
+        assert _wait(lambda: (m := _menu(dump)) and m["requests_today"] > 0, 30), "no requests counted"
         panel = None
         for _attempt in range(2):
             # Under load the first click right after docking is sometimes not delivered to
