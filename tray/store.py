@@ -118,12 +118,18 @@ def _record(row: sqlite3.Row) -> RequestRecord:
     data = dict(row)
     data["stream"] = bool(data.get("stream"))
     data["tags"] = json.loads(data.get("tags") or "[]")
-    if "messages" in data:
-        data["messages"] = json.loads(data["messages"])
-    else:               # a light row: the prompt's first line stands for its messages
-        data["messages"] = [{"role": "user", "content": data["preview"]}] if data.get("preview") else []
+    data["messages"] = json.loads(data["messages"]) if "messages" in data else []
     record = RequestRecord.from_json(data)
     record.endpoint = data.get("endpoint")
+    return record
+
+
+def _light_record(row: sqlite3.Row) -> RequestRecord:
+    """A record without its bodies, the prompt's first line (its preview) standing for its
+    messages: what the menu's recent prompts show."""
+    record = _record(row)
+    if row["preview"]:
+        record.messages = [{"role": "user", "content": row["preview"]}]
     return record
 
 
@@ -244,7 +250,8 @@ class Store:
         sql = f"SELECT {columns} FROM requests ORDER BY seq DESC"
         rows = self._db.execute(sql + (" LIMIT ?" if limit > 0 else ""),
                                 (limit,) if limit > 0 else ()).fetchall()
-        return [_record(row) for row in reversed(rows)]
+        make = _light_record if light else _record
+        return [make(row) for row in reversed(rows)]
 
     def get(self, request_id: str) -> RequestRecord | None:
         row = self._db.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
