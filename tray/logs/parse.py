@@ -201,29 +201,10 @@ class LineScanner:
             for low, high in spans:
                 _find_lines(data, marker, low, high, lines)
             if marker is REQUEST_MARKER:
-                bodies = self._long_bodies(data, lines)
+                bodies = _long_bodies(data, lines)
             if marker in _FIRST_MARKERS:
                 spans = _around({**lines, **bodies}, pos, size)
         return sorted(lines.items())
-
-    def _long_bodies(self, data: bytes, announcing: dict[int, int]) -> dict[int, int]:
-        """(start: end) of the long request bodies on the line after a line in `announcing`
-        that announces one (see _announces): `_collect_block` takes that line, whatever it
-        holds, so no marker in it is read."""
-        bodies: dict[int, int] = {}
-        size = len(data)
-        for start, end in announcing.items():
-            body = end + 1
-            if data[body:body + 1] != b"{" or data.startswith(b'{"message"', body) \
-                    or not data.endswith(_REQUEST_LINE_ENDS, start, end):
-                continue
-            body_end = data.find(b"\n", body)
-            body_end = size if body_end < 0 else body_end
-            if body_end - body >= _SKIPPED_LINE and not data.startswith(b'{"', start):
-                header = _TEXT_HEADER.match(_decode(data[start:end]))
-                if header is not None and _announces(header["message"], REQUEST_RECEIVED):
-                    bodies[body] = body_end
-        return bodies
 
     # -- line level --------------------------------------------------------------------------
     def _line(self, data: bytes, start: int, end: int, base: int, out: list[Located]) -> None:
@@ -398,6 +379,26 @@ def _find_lines(data: bytes, marker: bytes, low: int, high: int, lines: dict[int
                 and (marker != _RAW_MARKER or _raw_json_follows(data, at)):
             lines[start] = end
         at = data.rfind(marker, low, start)
+
+
+def _long_bodies(data: bytes, announcing: dict[int, int]) -> dict[int, int]:
+    """(start: end) of the long request bodies on the line after a line in `announcing`
+    that announces one (see _announces): `_collect_block` takes that line, whatever it
+    holds, so no marker in it is read."""
+    bodies: dict[int, int] = {}
+    size = len(data)
+    for start, end in announcing.items():
+        body = end + 1
+        if data[body:body + 1] != b"{" or data.startswith(b'{"message"', body) \
+                or not data.endswith(_REQUEST_LINE_ENDS, start, end):
+            continue
+        body_end = data.find(b"\n", body)
+        body_end = size if body_end < 0 else body_end
+        if body_end - body >= _SKIPPED_LINE and not data.startswith(b'{"', start):
+            header = _TEXT_HEADER.match(_decode(data[start:end]))
+            if header is not None and _announces(header["message"], REQUEST_RECEIVED):
+                bodies[body] = body_end
+    return bodies
 
 
 def _around(lines: dict[int, int], pos: int, size: int) -> list[tuple[int, int]]:
